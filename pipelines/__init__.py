@@ -1,0 +1,1 @@
+"""Extract files -> validated, pseudonymised DuckDB warehouse. Knows nothing about pages."""

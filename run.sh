@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# One entry point for people and CI:
+#   ./run.sh dashboard   set everything up, then start the dashboard (bundled sample by default)
+#   ./run.sh test        set everything up, then run the whole test suite
+#   ./run.sh setup       only set up
+# Set-up is idempotent: Debian packages (Chromium for the browser tests, poppler for PDF
+# checks, Pango for WeasyPrint) and a virtualenv in .venv pinned by requirements.txt.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+DEBIAN_PACKAGES=(chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation)
+PYTHON=${PYTHON:-python3}
+
+setup_debian() {
+  local missing=()
+  for package in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+setup_python() {
+  [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+  local stamp=.venv/.requirements.sha256
+  local wanted
+  wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    echo "Installing Python packages from requirements.txt"
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -r requirements.txt
+    echo "$wanted" > "$stamp"
+  fi
+}
+
+setup() {
+  setup_debian
+  setup_python
+}
+
+case "${1:-}" in
+  setup)
+    setup ;;
+  test)
+    shift
+    setup
+    .venv/bin/python -m pytest "$@" ;;
+  dashboard)
+    shift
+    setup
+    exec .venv/bin/streamlit run streamlit_app.py "$@" ;;
+  *)
+    echo "usage: ./run.sh dashboard | test [pytest args] | setup" >&2
+    exit 2 ;;
+esac
