@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from tqdm import tqdm
 
-        with tqdm(total=None, unit=" step", file=sys.stderr, leave=False) as bar:
+        with tqdm(total=None, unit=" step", file=sys.stderr, leave=False, disable=not sys.stderr.isatty()) as bar:
             def progress(stage: str) -> None:
                 bar.set_description(stage)
                 bar.update(1)

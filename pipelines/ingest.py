@@ -69,20 +69,26 @@ def ingest(
     as_of: dt.date | None = None,
     pseudonym_key: str | None = None,
     progress: Progress | None = None,
+    bundled_sample: bool = False,
 ) -> IngestReport:
-    """Ingest, reporting a fatal error in the report (status "failed") rather than raising."""
+    """Ingest, reporting a fatal error in the report (status "failed") rather than raising.
+
+    bundled_sample: the synthetic demo folder, pseudonymised with its manifest's demo key
+    even when a real key is configured (a real key is never spent on synthetic data).
+    """
     try:
-        return _ingest(Path(source_dir), Path(warehouse), as_of, pseudonym_key, progress or (lambda _: None))
+        return _ingest(Path(source_dir), Path(warehouse), as_of, pseudonym_key, progress or (lambda _: None),
+                       bundled_sample)
     except (FatalError, MissingKeyError) as exc:
         return IngestReport(status="failed", error=str(exc))
 
 
-def _ingest(source_dir: Path, warehouse: Path, as_of_flag, configured_key, progress) -> IngestReport:
+def _ingest(source_dir: Path, warehouse: Path, as_of_flag, configured_key, progress, bundled_sample) -> IngestReport:
     if not source_dir.is_dir():
         raise FatalError(f"{source_dir}: source folder not found")
     manifest = _read_manifest(source_dir)
     paths = _locate_files(source_dir)
-    key = resolve_key(manifest, configured_key)
+    key = resolve_key(manifest, configured_key, demo_only=bundled_sample)
     with _lock(warehouse):
         previous = _previous_state(warehouse, key)
         changed: dict[str, ExtractFile] = {}

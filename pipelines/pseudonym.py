@@ -64,9 +64,10 @@ def _hmac_pads(secret: bytes) -> tuple:
     return inner, outer
 
 
-def resolve_key(manifest: dict, configured: str | None = None) -> PseudonymKey:
-    """Configured key or environment first; the manifest's demo key only as a fallback."""
-    secret = configured or os.environ.get(KEY_ENV)
+def resolve_key(manifest: dict, configured: str | None = None, demo_only: bool = False) -> PseudonymKey:
+    """Configured key or environment first; the manifest's demo key only as a fallback
+    (or, for the bundled synthetic sample, always)."""
+    secret = None if demo_only else configured or os.environ.get(KEY_ENV)
     if secret:
         return PseudonymKey(secret.encode("utf-8"), demo=False)
     demo_key = manifest.get("demo_pseudonym_key")

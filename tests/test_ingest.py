@@ -485,3 +485,31 @@ def test_the_same_key_gives_the_same_pseudonyms_across_runs(tmp_path, monkeypatc
     assert set(rows_of(tmp_path / "c.duckdb", query)).isdisjoint(first)
     assert rows_of(tmp_path / "c.duckdb", "select demo from warehouse_meta") == [(False,)]
     assert rows_of(tmp_path / "a.duckdb", "select demo from warehouse_meta") == [(True,)]
+
+
+# --- the bundled samples --------------------------------------------------------------------
+
+def test_the_bad_sample_quarantines_exactly_the_rows_it_lists(tmp_path):
+    from sample_data import bad_rows
+
+    warehouse = tmp_path / "wh.duckdb"
+    report = ingest(ROOT / "sample_data" / "bad", warehouse)
+    assert report.status == "ok"
+    assert rows_of(warehouse, "select file, line, reason from quarantine order by all") == sorted(
+        bad_rows.expected_quarantine())
+    assert report.unlinked_offence_people == bad_rows.UNLINKED_OFFENCE_PEOPLE
+    assert file_report(report, "referrals").unknown_columns == ["officer_notes"]
+
+
+def test_the_demo_sample_loads_cleanly_and_twice_changes_nothing(tmp_path):
+    warehouse = tmp_path / "wh.duckdb"
+    first = cli("ingest", str(ROOT / "sample_data" / "demo"), "--warehouse", str(warehouse), "--json")
+    report = json.loads(first.stdout)
+    assert first.returncode == 0 and report["status"] == "ok" and report["as_of"] == "2025-12-31"
+    assert sum(f["rows_quarantined"] for f in report["files"]) == 0
+    assert {f["extract"]: f["rows_loaded"] for f in report["files"]}["referrals"] == 2932
+    content = warehouse.read_bytes()
+    again = json.loads(cli("ingest", str(ROOT / "sample_data" / "demo"), "--warehouse", str(warehouse),
+                           "--json").stdout)
+    assert all(f["skipped"] for f in again["files"]) and warehouse.read_bytes() == content
+    assert rows_of(warehouse, "select demo, source from warehouse_meta")[0][0] is True
