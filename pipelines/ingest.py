@@ -95,12 +95,14 @@ def _ingest(source_dir: Path, warehouse: Path, as_of_flag, configured_key, progr
         reports: dict[str, FileReport] = {}
         hashes: dict[str, str] = {}
         for name, path in paths.items():
-            content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+            raw = path.read_bytes()
+            content_hash = hashlib.sha256(raw).hexdigest()
             if previous.current_hashes.get(name) == (path.name, content_hash):
                 reports[name] = FileReport(name, path.name, skipped=True)
                 continue
             progress(f"reading {path.name}")
-            extract_file = read_extract(path, _contract(name))
+            extract_file = read_extract(path, _contract(name), raw)
+            del raw
             extract_file.table = _pseudonymise(extract_file.table, extract_file.extract, key)
             extract_file.malformed = _malformed_raw_values(extract_file, key)
             changed[name] = extract_file
@@ -179,7 +181,8 @@ def _pseudonymise(table: pa.Table, extract: Extract, key: PseudonymKey) -> pa.Ta
     for column in extract.columns:
         if column.pseudonymise:
             i = table.column_names.index(column.name)
-            table = table.set_column(i, column.name, key.pseudonymise(table.column(i).combine_chunks()))
+            pseudonyms = [key.pseudonymise(chunk) for chunk in table.column(i).chunks]
+            table = table.set_column(i, column.name, pa.chunked_array(pseudonyms, pa.string()))
     return table
 
 
@@ -255,23 +258,27 @@ class _Build:
         self.con.execute((SQL_DIR / "macros.sql").read_text())
 
     def _stage(self, extract: Extract) -> None:
-        columns = ", ".join(f'"{c.name}" varchar' for c in extract.columns)
-        self.con.execute(f"create table staged_{extract.name} (_file varchar, _line bigint, {columns})")
+        """staged_<e>: the new file's text, or the previous warehouse's."""
         names = ", ".join(f'"{c.name}"' for c in extract.columns)
         if extract.name in self.changed:
             extract_file = self.changed[extract.name]
-            self.con.register("incoming", extract_file.table)
+            self.con.register(f"arrow_{extract.name}", extract_file.table)
+            file_name = extract_file.path.name.replace("'", "''")
+            # Materialised: DuckDB scans its own tables in parallel, much faster than Arrow.
             self.con.execute(
-                f"insert into staged_{extract.name} select ? as _file, {LINE}, {names} from incoming",
-                [extract_file.path.name],
+                f"create table staged_{extract.name} as "
+                f"select '{file_name}' as _file, {LINE} as _line, {names} from arrow_{extract.name}"
             )
-            self.con.unregister("incoming")
+            self.con.unregister(f"arrow_{extract.name}")
         elif self.has_previous:
-            self.con.execute(f"insert into staged_{extract.name} select * from prev.staged_{extract.name}")
+            self.con.execute(f"create view staged_{extract.name} as select * from prev.staged_{extract.name}")
+        else:
+            columns = ", ".join(f'"{c.name}" varchar' for c in extract.columns)
+            self.con.execute(f"create table staged_{extract.name} (_file varchar, _line bigint, {columns})")
 
     def validate(self, as_of: dt.date | None) -> dt.date:
         for extract in EXTRACTS:
-            self.con.execute(validate.typed_sql(extract))
+            self.con.execute(validate.typed_sql(extract, f"staged_{extract.name}"))
         if as_of is None:
             as_of = self.con.execute(validate.as_of_sql(list(EXTRACTS))).fetchall()[0][0]
             if as_of is None:
@@ -305,11 +312,9 @@ class _Build:
         try:
             for extract in EXTRACTS:
                 model = (SQL_DIR / f"{extract.name}.sql").read_text()
-                con.execute(f"create table model_{extract.name} as {model}")
-            run_audits(con, prefix="model_")
-            for extract in EXTRACTS:
-                con.execute(f"create table next.{extract.name} as select * from model_{extract.name}")
+                con.execute(f"create table next.{extract.name} as {model}")
                 con.execute(f"create table next.staged_{extract.name} as select * from staged_{extract.name}")
+            run_audits(con, schema="next")
             self._publish_quarantine()
             self._publish_log(reports, hashes)
             con.execute(

@@ -40,13 +40,14 @@ def find_files(source_dir: Path, extract: Extract) -> list[Path]:
     return sorted(p for p in source_dir.iterdir() if p.is_file() and p.name.lower() in wanted)
 
 
-def read_extract(path: Path, extract: Extract) -> ExtractFile:
+def read_extract(path: Path, extract: Extract, raw: bytes | None = None) -> ExtractFile:
+    """raw: the file's bytes when the caller has already read them (to hash them)."""
     if path.stat().st_size == 0:
         raise FatalError(f"{path.name}: the file is empty (0 bytes); expected a header row with {_names(extract)}")
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            header, columns, lines, malformed = _read_csv(path)
+            header, columns, lines, malformed = _read_csv(path, raw if raw is not None else path.read_bytes())
         elif suffix == ".xlsx":
             header, columns, lines, malformed = _read_xlsx(path)
         else:
@@ -98,14 +99,9 @@ def _decode_csv_text(raw: bytes, path: Path) -> str:
     raise FatalError(f"{path.name}: not UTF-8 or Windows-1252 text")
 
 
-def _read_csv(path: Path):
-    """Fast path with Arrow; the csv module when line numbers and rows disagree."""
-    raw = path.read_bytes()
-    text_encoding = "utf8"
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text_encoding = "cp1252"
+def _read_csv(path: Path, raw: bytes):
+    """Fast path with Arrow (UTF-8); the csv module when line numbers and rows disagree or the
+    text is Windows-1252."""
     if not raw.lstrip(b"\xef\xbb\xbf").strip():
         raise FatalError(f"{path.name}: the file has no header row")
     line_breaks = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
@@ -114,7 +110,7 @@ def _read_csv(path: Path):
     try:
         table = pacsv.read_csv(
             io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(encoding=text_encoding),
+            read_options=pacsv.ReadOptions(encoding="utf8", block_size=64 << 20),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in header}, strings_can_be_null=False, quoted_strings_can_be_null=False,
@@ -122,12 +118,12 @@ def _read_csv(path: Path):
             ),
         )
         simple = table.num_rows + 1 == line_breaks and table.column_names == header
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # ragged rows, or not UTF-8
         simple = False
     if simple:
         table = table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
         lines = list(range(2, table.num_rows + 2))
-        return table.column_names, [table.column(i).combine_chunks() for i in range(table.num_columns)], lines, []
+        return table.column_names, [table.column(i) for i in range(table.num_columns)], lines, []
     return _read_csv_slow(_decode_csv_text(raw, path), path)
 
 

@@ -30,12 +30,12 @@ def _in_list(values) -> str:
 
 
 def _typed_expression(column: Column) -> str:
-    t = f'"{column.name}"'
+    t = f'"{column.name}__text"'
     if column.type == "text":
         return f"nullif({t}, '')"
     if column.type == "category":
         blank = _quote(column.blank_means) if column.blank_means else "NULL"
-        return f"case when {t} = '' then {blank} else regexp_replace(lower({t}), '[ -]', '_', 'g') end"
+        return f"case when {t} = '' then {blank} else lower(replace(replace({t}, ' ', '_'), '-', '_')) end"
     if column.type == "boolean":
         return (
             f"case when lower({t}) in {_in_list(BOOLEAN_TRUE)} then true "
@@ -43,8 +43,9 @@ def _typed_expression(column: Column) -> str:
         )
     if column.type == "date":
         expression = (
-            f"case when regexp_full_match({t}, '{ISO_DATE}') then try_strptime({t}, '%Y-%m-%d')::date "
-            f"when regexp_full_match({t}, '{ISO_MIDNIGHT}') then try_strptime(left({t}, 10), '%Y-%m-%d')::date "
+            f"case when length({t}) = 10 and regexp_full_match({t}, '{ISO_DATE}') then try_cast({t} as date) "
+            f"when length({t}) > 10 and regexp_full_match({t}, '{ISO_MIDNIGHT}') "
+            f"then try_cast(left({t}, 10) as date) "
             f"when regexp_full_match({t}, '{UK_DATE}') then try_strptime({t}, '%d/%m/%Y')::date end"
         )
         if column.required_if:  # ignored entirely unless the flag column is true
@@ -61,16 +62,21 @@ def _typed_expression(column: Column) -> str:
 
 
 def _typed_expression_of_flag(name: str) -> str:
-    return f"lower(\"{name}\") in {_in_list(BOOLEAN_TRUE)}"
+    return f"lower(\"{name}__text\") in {_in_list(BOOLEAN_TRUE)}"
 
 
 def _reason_expression(column: Column) -> str:
-    """The row-level reason this column gives the row, or NULL."""
-    t, v = f'"{column.name}"', f"({_typed_expression(column)})"
+    """The row-level reason this column gives the row, or NULL.
+
+    Reads the trimmed text as "<name>__text" and the parsed value as "<name>", so each
+    value is parsed once.
+    """
+    t, v = f'"{column.name}__text"', f'"{column.name}"'
     bad = {"date": "bad_date", "integer": "bad_number", "number": "bad_number"}.get(column.type, "bad_category")
     if column.required_if:
-        blank = f"when ({_typed_expression_of_flag(column.required_if)}) and {t} = '' then 'missing_value'"
-        unread = f"when not ({_typed_expression_of_flag(column.required_if)}) then NULL"
+        flag = f'"{column.required_if}"'
+        blank = f"when {flag} and {t} = '' then 'missing_value'"
+        unread = f"when not coalesce({flag}, false) then NULL"
     else:
         missing = "'missing_value'" if column.required and not column.blank_means else "NULL"
         blank = f"when {t} = '' then {missing}"
@@ -90,24 +96,30 @@ def _reason_expression(column: Column) -> str:
     return "case " + " ".join(c for c in cases if c) + " end"
 
 
-def typed_sql(extract: Extract) -> str:
+def typed_sql(extract: Extract, source: str) -> str:
+    """Parse the text of `source` (columns _file, _line and the contract's, as text)."""
     names = [c.name for c in extract.columns]
-    trimmed = ", ".join(f"coalesce(trim(\"{n}\", ' ' || chr(9)), '') as \"{n}\"" for n in names)
-    typed = ", ".join(f"{_typed_expression(c)}::{c.sql_type} as \"{c.name}\"" for c in extract.columns)
+    trimmed = ", ".join(f"coalesce(trim(\"{n}\", ' ' || chr(9)), '') as \"{n}__text\"" for n in names)
+    parsed = ", ".join(f"{_typed_expression(c)}::{c.sql_type} as \"{c.name}\"" for c in extract.columns)
     reasons = ", ".join(_reason_expression(c) for c in extract.columns)
+    values = ", ".join(f'"{n}"' for n in names)
     return f"""
 create or replace table typed_{extract.name} as
 with staged as (
-    select * from staged_{extract.name}
+    select * from {source}
 ),
 
 trimmed as (
     select _file, _line, {trimmed} from staged
 ),
 
+parsed as (
+    select *, {parsed} from trimmed
+),
+
 final as (
-    select _file, _line, {typed}, coalesce({reasons}) as _reason
-    from trimmed
+    select _file, _line, {values}, coalesce({reasons}) as _reason
+    from parsed
 )
 
 select * from final
@@ -162,14 +174,14 @@ def checked_sql(extract: Extract) -> str:
     columns = ", ".join(["_file", "_line"] + [f'"{c.name}"' for c in extract.columns] + ["_reason"])
     steps.append(("final", f"select {columns} from {steps[-1][0]}"))
     chain = ",\n\n".join(f"{name} as (\n    {body}\n)" for name, body in steps)
-    return f"create or replace table checked_{extract.name} as\nwith {chain}\n\nselect * from final order by _line"
+    return f"create or replace table checked_{extract.name} as\nwith {chain}\n\nselect * from final"
 
 
 def valid_sql(extract: Extract) -> str:
     columns = ", ".join(f'"{c.name}"' for c in extract.columns)
     return (
-        f"create or replace table valid_{extract.name} as "
-        f"select {columns} from checked_{extract.name} where _reason is null order by _line"
+        f"create or replace view valid_{extract.name} as "
+        f"select {columns} from checked_{extract.name} where _reason is null"
     )
 
 
