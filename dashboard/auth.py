@@ -1,0 +1,246 @@
+"""Sign-in, the access policy, and the viewer's scope: nobody sees what is not theirs.
+
+Two modes, chosen only by the deployment's configuration:
+
+- *Signed in*: the secrets have an [auth] section, so every visitor signs in with the
+  organisation's OpenID Connect provider (`st.login`). The verified email is looked up in
+  the access policy file; the role, force and districts found there are the scope, and
+  nothing on the page (widget, URL parameter, preview) can widen it. An email the policy
+  does not list is refused. Sign-ins and refusals go to the audit log.
+- *Local mode*: no [auth] section. The app serves only the bundled synthetic sample (or any
+  warehouse if `allow_unauthenticated_local` is deliberately switched on), as an analyst,
+  with a "preview as role" selector for demonstrations.
+
+Anything half-configured (an [auth] section missing keys, no policy, a broken secrets or
+policy file, an unwritable audit log) stops the app with an explanation: it fails closed.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+import streamlit as st
+from streamlit import config as streamlit_config
+
+from dashboard import audit
+from dashboard.access_policy import (
+    ROLES,
+    AccessPolicy,
+    ConfigurationError,
+    PolicyError,
+    Settings,
+    load_policy,
+    normalise_email,
+    scope_for,
+)
+from dashboard.viewer import Viewer
+from dashboard.warehouse import WarehouseFile, open_read_only
+from metrics import ANALYST
+
+LOG = logging.getLogger(__name__)
+ROLE_LABELS = {"analyst": "Analyst", "commissioner": "Commissioner", "district_commander": "District commander",
+               "viewer": "Viewer"}
+
+
+def resolve_viewer(warehouse: WarehouseFile) -> Viewer:
+    """This session's viewer; renders a sign-in, refusal or set-up page and stops otherwise."""
+    try:
+        settings = Settings.read(_secrets())
+        if settings.sign_in_configured:
+            _refuse_header_identity()
+    except ConfigurationError as exc:
+        _stop_page("Sign-in is not set up correctly", str(exc), icon=":material/settings_alert:")
+    audit.configure(settings.audit_log_path)
+    if settings.sign_in_configured:
+        return _signed_in_viewer(settings)
+    return _local_viewer(warehouse, settings)
+
+
+# --- signed in ---------------------------------------------------------------------
+
+def _signed_in_viewer(settings: Settings) -> Viewer:
+    if not st.user.is_logged_in:
+        _sign_in_page(settings)
+    email = _verified_email(settings)
+    try:
+        policy = _policy(settings.access_policy_path)
+    except PolicyError as exc:
+        LOG.error("access policy: %s", exc)
+        _stop_page("Access policy problem", f"{exc}. Nobody can be given access until it is fixed.",
+                   icon=":material/policy:", sign_out=True)
+    grant = policy.grant_for(email)
+    if grant is None:
+        _refusal_page(email)
+    viewer = Viewer(scope=grant.scope, email=grant.email)
+    _audit_once("sign_in", viewer.email, grant.role, scope=audit.scope_summary(viewer.scope))
+    with st.sidebar:
+        if st.button("Sign out", icon=":material/logout:", key="_sign_out"):
+            _audit("sign_out", viewer.email, grant.role)
+            st.logout()
+            st.stop()
+    return viewer
+
+
+def _verified_email(settings: Settings) -> str | None:
+    """The email claim of the signed-in identity (None when it is missing or unverified)."""
+    claim = settings.email_claim
+    email = st.user.get(claim)
+    if not isinstance(email, str) or "@" not in email:
+        return None
+    if st.user.get("email_verified") is False:  # absent is fine: many providers omit it
+        return None
+    return normalise_email(email)
+
+
+def _sign_in_page(settings: Settings) -> None:
+    st.title("Diversion Outcomes")
+    st.write("Outcomes of police diversion and substance-misuse support schemes. The figures describe "
+             "vulnerable people, so every visitor signs in and sees only what their role allows.")
+    if st.button("Sign in", type="primary", icon=":material/login:", key="_sign_in"):
+        st.login(settings.auth_provider)
+    st.stop()
+
+
+def _refusal_page(email: str | None) -> None:
+    who = _plain_text(email) if email else "an account without a verified email address"
+    _audit_once("refused", email, None, reason="not_in_access_policy" if email else "no_verified_email")
+    _stop_page("No access",
+               f"You are signed in as {who}, which has no access to this dashboard.\n\n"
+               "Access is given person by person by the dashboard's administrator. If you need it, ask "
+               "them to add this account, saying which role, force and districts you need.",
+               icon=":material/block:", sign_out=True, sign_out_email=email)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_policy_version(path: str, version: tuple[int, int, int]) -> AccessPolicy:
+    return load_policy(path)
+
+
+def _policy(path: Path) -> AccessPolicy:
+    """Read on every run (cheap, cached by file version) so a revocation applies at once."""
+    try:
+        stat = path.stat()
+    except OSError:
+        raise PolicyError(f"access policy file {path} does not exist") from None
+    return _load_policy_version(str(path), (stat.st_ino, stat.st_mtime_ns, stat.st_size))
+
+
+def _refuse_header_identity() -> None:
+    """Streamlit lets `server.trustedUserHeaders` override the signed-in identity with request
+    headers; on a force network any client could send them, so refuse to run with it."""
+    if streamlit_config.get_option("server.trustedUserHeaders"):
+        raise ConfigurationError("server.trustedUserHeaders is set, so the identity could come from "
+                                 "request headers instead of the sign-in; remove it")
+
+
+# --- local mode --------------------------------------------------------------------
+
+def _local_viewer(warehouse: WarehouseFile, settings: Settings) -> Viewer:
+    facts = _warehouse_facts(warehouse)
+    synthetic = warehouse.bundled_sample and facts.demo
+    if not synthetic and not settings.allow_unauthenticated_local:
+        _audit_once("refused", None, None, reason="no_sign_in_for_non_sample_warehouse",
+                    warehouse=str(warehouse.path))
+        _stop_page("Sign-in required",
+                   "This dashboard is not set up for sign-in, so it serves only the bundled synthetic "
+                   "sample, and the warehouse it was pointed at is not that sample. Configure sign-in "
+                   "(see \"Sign-in and access\" in the README) before serving real data.",
+                   icon=":material/lock:")
+    _audit_once("local_mode", None, ANALYST.role, warehouse=str(warehouse.path), synthetic=synthetic)
+    return Viewer(scope=_preview_scope(facts.places), local_mode=True)
+
+
+def _preview_scope(places: tuple[tuple[str, str], ...]):
+    """Local mode only: look at the sample as another role would. Only ever narrows."""
+    with st.sidebar.expander("Preview as role", icon=":material/visibility:"):
+        role = st.selectbox("Role", ROLES, key="_preview_role", format_func=ROLE_LABELS.get)
+        if role == "analyst" or not places:
+            return ANALYST
+        forces = sorted({force for force, _ in places})
+        force = st.selectbox("Force", forces, key="_preview_force")
+        districts = sorted(district for f, district in places if f == force)
+        if role == "commissioner":
+            return scope_for(role, force)
+        chosen = st.multiselect("Districts", districts, key="_preview_districts",
+                                placeholder="All districts" if role == "viewer" else "Choose districts")
+        if role == "district_commander":
+            chosen = [d for d in chosen if d in districts] or districts[:1]
+        return scope_for(role, force, [d for d in chosen if d in districts] or None)
+
+
+class _WarehouseFacts:
+    def __init__(self, demo: bool, places: tuple[tuple[str, str], ...]):
+        self.demo, self.places = demo, places
+
+
+@functools.lru_cache(maxsize=8)
+def _read_warehouse_facts(path: str, version: tuple[int, int]) -> _WarehouseFacts:
+    # Bookkeeping, not a measure: is this the demo warehouse, and which places it covers
+    # (for the local-mode preview only).
+    try:
+        with open_read_only(Path(path)) as con:
+            row = con.execute("select demo from warehouse_meta").fetchone()
+            places = con.execute("select distinct force, district from referrals "
+                                 "where force is not null and district is not null order by all").fetchall()
+    except Exception as exc:  # not a warehouse we can vouch for: treat it as real data
+        LOG.warning("cannot read warehouse_meta of %s: %s", path, exc)
+        return _WarehouseFacts(False, ())
+    return _WarehouseFacts(bool(row and row[0]), tuple(map(tuple, places)))
+
+
+def _warehouse_facts(warehouse: WarehouseFile) -> _WarehouseFacts:
+    try:
+        version = warehouse.version
+    except OSError:
+        return _WarehouseFacts(False, ())
+    return _read_warehouse_facts(str(warehouse.path), version)
+
+
+# --- shared ------------------------------------------------------------------------
+
+def _secrets() -> Mapping:
+    """The secrets as a dict; {} only when there is no secrets file at all."""
+    try:
+        return st.secrets.to_dict()
+    except FileNotFoundError:
+        unreadable = [path for path in streamlit_config.get_option("secrets.files") if Path(path).is_file()]
+        if unreadable:  # present but not parsed: never fall back to local mode on a typo
+            raise ConfigurationError(f"the secrets file {unreadable[0]} cannot be read (is it valid TOML?)") \
+                from None
+        return {}
+
+
+def _audit(event: str, email: str | None, role: str | None, **details) -> None:
+    try:
+        audit.record(event, email, role, **details)
+    except audit.AuditError as exc:
+        LOG.error("%s", exc)
+        _stop_page("Cannot record access", "The audit log cannot be written, so the dashboard will not "
+                   "serve anything until it can. Tell the dashboard's administrator.", icon=":material/error:")
+
+
+def _audit_once(event: str, email: str | None, role: str | None, **details) -> None:
+    """Once per browser session (not on every rerun) per event and identity."""
+    done = st.session_state.setdefault("_audited", set())
+    key = (event, email, role)
+    if key not in done:
+        _audit(event, email, role, **details)
+        done.add(key)
+
+
+def _stop_page(title: str, message: str, icon: str, sign_out: bool = False,
+               sign_out_email: str | None = None) -> None:
+    st.title(title)
+    st.error(message, icon=icon)
+    if sign_out and st.button("Sign out", icon=":material/logout:", key="_sign_out_refused"):
+        _audit("sign_out", sign_out_email, None)
+        st.logout()
+    st.stop()
+
+
+def _plain_text(value: str) -> str:
+    """An identity claim shown on a page, with markdown characters escaped."""
+    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~$" else c for c in value)

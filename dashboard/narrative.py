@@ -1,0 +1,52 @@
+"""Plain-English sentences about the reoffending comparison, for pages and board reports.
+
+Wording only: every figure comes from metrics/ results already through disclosure control.
+"""
+
+from __future__ import annotations
+
+from metrics import MetricValue
+
+
+def _per_100(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}"
+
+
+def comparison_sentences(results: dict[str, MetricValue]) -> list[str]:
+    matched = results["matched_participants"]
+    difference = results["rate_difference"]
+    p_t = results["participant_matched_rate"].value
+    p_c = results["matched_comparison_rate"].value
+    if getattr(matched, "marker", None) or getattr(difference, "marker", None):
+        return ["Too few people to report the comparison without risking identification (small numbers suppressed)."]
+    if not matched.value or p_t is None or p_c is None:
+        return ["No participant has completed the one-year follow-up and six-month waiting period with a "
+                "matched comparison person yet, so no comparison can be made."]
+    sentences = [
+        f"For 100 typical participants, about {_per_100(p_t)} were proven to reoffend within a year, "
+        f"against about {_per_100(p_c)} of 100 similar people in the comparison group "
+        f"(matched on sex, age band, need and prior offences; {matched.value:,.0f} participants matched)."
+    ]
+    if difference.ci_low is not None and difference.ci_high is not None:
+        direction = "fewer" if difference.value < 0 else "more"
+        sentences.append(
+            f"That is {abs(difference.value) * 100:.0f} {direction} per 100 "
+            f"(95% interval {difference.ci_low * 100:+.0f} to {difference.ci_high * 100:+.0f} per 100)."
+        )
+        if difference.p_value is not None:
+            if difference.p_value < 0.05:
+                sentences.append(f"A difference this large is unlikely to be chance alone (p = {difference.p_value:.3f}).")
+            else:
+                sentences.append(
+                    f"The interval includes no difference at all (p = {difference.p_value:.2f}): this cohort "
+                    "cannot show whether the scheme changed reoffending."
+                )
+    needed = results["people_needed"].value
+    if needed is not None:
+        sentences.append(
+            f"To detect a difference of this size reliably (80% power, 5% significance), each group would "
+            f"need about {needed:,.0f} people; {matched.value:,.0f} participants are matched here."
+        )
+    sentences.append("This is an observational comparison, not a trial: differences between the groups "
+                     "that the matching does not capture may explain part of any gap.")
+    return sentences

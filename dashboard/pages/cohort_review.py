@@ -1,0 +1,34 @@
+import streamlit as st
+
+from dashboard import data, session
+
+ctx = session.context()
+st.title("Cohort review")
+st.caption("The current caseload by pseudonym, for the monthly cohort review: last contact, contacts this "
+           "month against the scheme's target, the latest review decision, and who is missing contacts. "
+           "Pseudonyms are keyed hashes: they never reveal a name or a police reference.")
+
+review = data.detail(ctx.warehouse, "cohort_review", ctx.scope, ctx.filter)
+if review.empty:
+    st.info("No open referrals for this selection.")
+    st.stop()
+missing = int(review["missed_contacts_flag"].sum())
+stepped = int((review["latest_decision"] == "step_down").sum())
+escalated = int((review["latest_decision"] == "escalate").sum())
+left, middle, right = st.columns(3)
+left.metric("Open referrals in review", f"{len(review):,}", border=True)
+middle.metric("Flagged for missed contacts", f"{missing:,}", border=True)
+right.metric("Latest decision: step down / escalate", f"{stepped} / {escalated}", border=True)
+
+only_flagged = st.toggle("Only people flagged for missed contacts", key="only_flagged")
+shown = review[review["missed_contacts_flag"]] if only_flagged else review
+st.dataframe(
+    shown, hide_index=True,
+    column_config={
+        "pseudonym": st.column_config.TextColumn("Person (pseudonym)"),
+        "days_since_last_contact": st.column_config.NumberColumn("Days since last attended contact"),
+        "contacts_this_month": st.column_config.NumberColumn("Attended this month"),
+        "target_per_month": st.column_config.NumberColumn("Target per month"),
+        "missed_contacts_flag": st.column_config.CheckboxColumn("Missing contacts"),
+    },
+)

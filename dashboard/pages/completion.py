@@ -1,0 +1,20 @@
+import streamlit as st
+
+from dashboard import data, display, figures, session
+
+ctx = session.context()
+st.title("Completion and progression")
+st.caption("Completion leaves out neutral exits (transferred, moved away, deceased) and open referrals.")
+
+results = data.summary(ctx.warehouse, ctx.scope, ctx.filter)
+display.tiles(results, ["completion_rate", "retention_beyond_planned_rate", "stepped_down", "escalated",
+                        "open_referrals"])
+
+reasons = data.detail(ctx.warehouse, "exit_reasons", ctx.scope, ctx.filter)
+if reasons.empty:
+    st.info("No exits for this selection.")
+else:
+    st.plotly_chart(figures.figure_counts(reasons, "exit_reason", "exits", "Exit reasons", "exits",
+                                          colour="counted_in_completion"), key="reasons")
+
+display.compare_by(ctx, ["completion_rate", "retention_beyond_planned_rate"], key="completion")

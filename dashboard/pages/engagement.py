@@ -1,0 +1,32 @@
+import streamlit as st
+
+from dashboard import data, display, figures, session
+
+ctx = session.context()
+st.title("Engagement")
+st.caption("How quickly people are first seen, how often they attend, and how often they are seen "
+           "against each scheme's contact target.")
+
+results = data.summary(ctx.warehouse, ctx.scope, ctx.filter)
+display.tiles(results, ["engaged", "median_days_to_first_contact", "attendance_rate",
+                        "median_contacts_per_month", "contact_target_met_rate"])
+
+by_scheme = data.breakdown(ctx.warehouse, ctx.scope, ctx.filter, "scheme",
+                           ["median_contacts_per_month", "contact_target_met_rate"])
+left, right = st.columns(2)
+left.plotly_chart(figures.figure_value_by_cohort(display.cells(by_scheme, "median_contacts_per_month"),
+                                                 "Attended contacts per month (median)", "Scheme",
+                                                 "contacts per month"), key="per_month")
+right.plotly_chart(figures.figure_rate_by_cohort(display.cells(by_scheme, "contact_target_met_rate"),
+                                                 "Share meeting the scheme's contact target", "Scheme"),
+                   key="target")
+
+contacts = data.detail(ctx.warehouse, "contacts_by_month", ctx.scope, ctx.filter)
+if contacts.empty:
+    st.info("No contacts for this selection.")
+else:
+    st.plotly_chart(figures.figure_heatmap(contacts, "month", "scheme", "attended",
+                                           "Attended contacts by month", "attended"), key="heatmap")
+
+display.compare_by(ctx, ["attendance_rate", "median_days_to_first_contact", "median_contacts_per_month"],
+                   key="engagement")

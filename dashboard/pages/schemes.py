@@ -1,0 +1,34 @@
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, display, figures, session
+
+ctx = session.context()
+st.title("Scheme comparison")
+st.caption("Schemes side by side for commissioning: intervals show how much each figure could move by "
+           "chance; the funnel plot shows which schemes sit outside what chance alone would produce.")
+
+measures = data.breakdown(ctx.warehouse, ctx.scope, ctx.filter, "scheme",
+                          ["referrals", "engagement_rate", "completion_rate", "onward_referral_rate",
+                           "reoffending_rate"])
+costs = data.detail(ctx.warehouse, "cost_by_scheme", ctx.scope, ctx.filter)
+st.dataframe(display.table(pd.concat([measures, costs], ignore_index=True)), hide_index=True)
+st.caption("Costs use the scheme and date filters only: funding is per scheme, so district and demographic "
+           "filters do not change them. Funding is prorated by day onto the selected dates.")
+
+funnel = data.detail(ctx.warehouse, "completion_funnel_plot", ctx.scope, ctx.filter)
+if funnel["points"].empty:
+    st.info("No completed or unsuccessful exits for this selection.")
+else:
+    st.plotly_chart(figures.figure_funnel_plot(funnel["points"], funnel["limits"], funnel["overall"]),
+                    key="funnel_plot")
+    st.caption("A scheme outside the dotted 99.8% limits differs from the all-scheme rate by more than "
+               "chance would usually explain; inside the dashed 95% limits, the difference may be chance.")
+
+left, right = st.columns(2)
+for column, metric_id in ((left, "cost_per_referral"), (right, "cost_per_completion")):
+    column.plotly_chart(figures.figure_value_by_cohort(display.cells(costs, metric_id),
+                                                       display.CATALOGUE[metric_id].title, "Scheme", "£"),
+                        key=metric_id)
+
+display.compare_by(ctx, ["completion_rate", "engagement_rate"], key="schemes")

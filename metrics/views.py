@@ -1,0 +1,237 @@
+"""Page-level views over the same scoped selection as the measures: filter options,
+distributions (contacts by month, onward referrals by agency, exit reasons), the scheme
+funnel plot, cost by scheme, the cohort review list and the data-quality tables.
+
+Every function takes the cursor, the access scope and the filter, starts from the
+`selected_referrals` CTE (scope and filter applied there, as parameters), and applies the
+scope's disclosure control to its counts before returning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from metrics import cost, disclosure, sql
+from metrics.measures import _params, breakdown
+from metrics.scope import AccessScope, Filter
+from pipelines.contracts import AGE_BANDS, BY_NAME  # noqa: F401 - AGE_BANDS re-exported for the filters
+
+Z95, Z998 = 1.959964, 3.090232  # two-sided 95% and 99.8% limits
+
+
+def _frame(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter, final_sql: str,
+           ctes: dict[str, str] | None = None) -> pd.DataFrame:
+    """Run `final_sql` after the scoped `selected_referrals` CTE (and any further `ctes`)."""
+    ctes = ctes or {}
+    query = sql.compose(["selected_referrals", *ctes], "final", bodies={**ctes, "final": final_sql})
+    return sql.run(con, query, _params(con, scope, flt)).df()
+
+
+def suppress_counts(frame: pd.DataFrame, columns: list[str], scope: AccessScope,
+                    k: int = disclosure.DEFAULT_K) -> pd.DataFrame:
+    """Counts from 1 to k − 1 become missing (shown as blank); where a column then has exactly
+    one suppressed cell, the next smallest non-zero cell goes too, so it cannot be worked out
+    from the total. Analysts see everything."""
+    if not scope.suppress or frame.empty:
+        return frame
+    frame = frame.copy()
+    for column in columns:
+        values = pd.to_numeric(frame[column], errors="coerce").astype("float")
+        small = values.map(lambda n: disclosure.is_small(n, k))
+        if small.sum() == 1:
+            others = values[~small & (values > 0)]
+            if not others.empty:
+                small[others.idxmin()] = True
+        frame[column] = values.mask(small)
+    return frame
+
+
+def filter_options(con: duckdb.DuckDBPyConnection, scope: AccessScope) -> dict:
+    """What the filter widgets may offer this viewer: only schemes and districts in scope."""
+    found = _frame(con, scope, Filter(), """
+        SELECT DISTINCT r.scheme_id, s.scheme_name, r.district
+        FROM selected_referrals AS r JOIN schemes AS s USING (scheme_id)
+    """)
+    referrals = BY_NAME["referrals"]
+    return {
+        "schemes": sorted(set(zip(found["scheme_id"], found["scheme_name"])), key=lambda s: s[1]),
+        "districts": sorted(found["district"].unique().tolist()),
+        "pathways": list(referrals.column("pathway").categories),
+        "sexes": list(referrals.column("sex").categories),
+        "needs": list(referrals.column("primary_need").categories),
+    }
+
+
+def contacts_by_month(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    """Contacts per calendar month and scheme: attended and booked (attended + DNA + cancelled by
+    the participant)."""
+    frame = _frame(con, scope, flt, """
+        SELECT strftime(e.contact_date, '%Y-%m') AS month, s.scheme_name AS scheme,
+               count(*) FILTER (WHERE e.outcome = 'attended') AS attended,
+               count(*) FILTER (WHERE e.outcome <> 'cancelled_by_service') AS booked
+        FROM selected_referrals AS r
+        JOIN engagements AS e USING (referral_id)
+        JOIN schemes AS s USING (scheme_id)
+        GROUP BY ALL ORDER BY month, scheme
+    """)
+    return suppress_counts(frame, ["attended", "booked"], scope)
+
+
+def onward_by_agency(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    frame = _frame(con, scope, flt, """
+        SELECT o.agency_type,
+               count(*) AS onward_referrals,
+               count(*) FILTER (WHERE o.outcome = 'accepted') AS accepted,
+               count(*) FILTER (WHERE o.outcome = 'declined') AS declined,
+               count(*) FILTER (WHERE o.outcome = 'pending') AS pending,
+               count(*) FILTER (WHERE o.outcome = 'not_known') AS not_known,
+               count(*) FILTER (WHERE o.funded_place) AS funded_places,
+               count(*) FILTER (WHERE o.funded_place AND o.place_taken_up) AS places_taken_up
+        FROM selected_referrals AS r JOIN onward_referrals AS o USING (referral_id)
+        GROUP BY ALL ORDER BY onward_referrals DESC
+    """)
+    return suppress_counts(frame, [c for c in frame.columns if c != "agency_type"], scope)
+
+
+NEUTRAL_EXITS = ("transferred", "moved_away", "deceased")
+
+
+def exit_reasons(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    frame = _frame(con, scope, flt, """
+        SELECT x.exit_reason, count(*) AS exits
+        FROM selected_referrals AS r JOIN exits AS x USING (referral_id)
+        GROUP BY ALL ORDER BY exits DESC
+    """)
+    frame["counted_in_completion"] = np.where(frame["exit_reason"].isin(NEUTRAL_EXITS),
+                                              "neutral (left out)", "counted")
+    return suppress_counts(frame, ["exits"], scope)
+
+
+def funnel_limits(overall: float, max_denominator: int, points: int = 200) -> pd.DataFrame:
+    """95% and 99.8% control limits around the overall rate, by denominator (normal
+    approximation to the binomial, clipped to 0–1)."""
+    n = np.unique(np.linspace(1, max(max_denominator, 2) * 1.05, points).round().astype(int))
+    spread = np.sqrt(overall * (1 - overall) / n)
+    return pd.DataFrame({
+        "denominator": n,
+        "low95": np.clip(overall - Z95 * spread, 0, 1), "high95": np.clip(overall + Z95 * spread, 0, 1),
+        "low998": np.clip(overall - Z998 * spread, 0, 1), "high998": np.clip(overall + Z998 * spread, 0, 1),
+    })
+
+
+def completion_funnel_plot(con, scope: AccessScope, flt: Filter) -> dict:
+    """Each scheme's completion rate against its denominator, with control limits."""
+    cells = breakdown(con, scope, flt, "scheme", ["completion_rate"])
+    shown = cells[cells["value"].notna() & cells["denominator"].notna()]
+    points = pd.DataFrame({"label": shown["label"], "denominator": shown["denominator"].astype(float),
+                           "value": shown["value"].astype(float),
+                           "numerator": shown["numerator"].astype(float)})
+    if points.empty:
+        return {"points": points, "limits": funnel_limits(0.5, 2), "overall": None}
+    overall = points["numerator"].sum() / points["denominator"].sum()
+    return {"points": points, "limits": funnel_limits(overall, int(points["denominator"].max())),
+            "overall": overall}
+
+
+def cost_by_scheme(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    """cost_per_referral and cost_per_completion for each scheme in the selection."""
+    schemes = flt.schemes or tuple(s for s, _ in filter_options(con, scope)["schemes"])
+    names = dict(filter_options(con, scope)["schemes"])
+    rows = []
+    for scheme_id in schemes:
+        params = _params(con, scope, replace(flt, schemes=(scheme_id,)))
+        for value in cost.cost_values(con, params).values():
+            if scope.suppress:
+                value = disclosure.suppress_value(value)
+            rows.append({"cell": scheme_id, "label": names.get(scheme_id, scheme_id), "metric": value.id,
+                         "value": value.value, "numerator": value.numerator,
+                         "denominator": value.denominator, "ci_low": None, "ci_high": None,
+                         "flags": value.flags, "suppressed": value.suppressed})
+    return pd.DataFrame(rows, columns=["cell", "label", "metric", "value", "numerator", "denominator",
+                                       "ci_low", "ci_high", "flags", "suppressed"])
+
+
+def cohort_review(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    """The open caseload at as_of, one row per referral, by pseudonym (row-level roles only).
+
+    Flagged for missed contacts: no attended contact in the 30 days to as_of, or the most
+    recent booked contact was missed (did not attend / cancelled by the participant).
+    """
+    if not scope.row_level:
+        raise PermissionError(f"the {scope.role} role has no row-level views")
+    ctes = {
+        "open_referrals": """
+            SELECT r.* FROM selected_referrals AS r
+            WHERE NOT EXISTS (SELECT 1 FROM exits AS x WHERE x.referral_id = r.referral_id)
+        """,
+        "contacts": """
+            SELECT e.referral_id,
+                   max(e.contact_date) FILTER (WHERE e.outcome = 'attended') AS last_attended,
+                   count(*) FILTER (WHERE e.outcome = 'attended'
+                                    AND date_trunc('month', e.contact_date) = date_trunc('month', $as_of::DATE))
+                       AS contacts_this_month,
+                   arg_max(e.outcome, e.contact_date) FILTER (WHERE e.outcome <> 'cancelled_by_service')
+                       AS last_booked_outcome
+            FROM engagements AS e JOIN open_referrals USING (referral_id)
+            GROUP BY 1
+        """,
+        "latest_review": """
+            SELECT v.referral_id, max(v.review_date) AS last_review,
+                   arg_max(v.decision, v.review_date) AS latest_decision
+            FROM reviews AS v JOIN open_referrals USING (referral_id)
+            GROUP BY 1
+        """,
+    }
+    return _frame(con, scope, flt, """
+        SELECT left(o.person_id, 12) AS pseudonym, s.scheme_name AS scheme, o.district, o.referral_date,
+               c.last_attended AS last_contact,
+               $as_of::DATE - c.last_attended AS days_since_last_contact,
+               coalesce(c.contacts_this_month, 0) AS contacts_this_month,
+               s.target_contacts_per_month AS target_per_month,
+               lr.last_review, lr.latest_decision,
+               (c.last_attended IS NULL OR $as_of::DATE - c.last_attended > 30
+                OR c.last_booked_outcome IN ('did_not_attend', 'cancelled_by_participant'))
+                   AS missed_contacts_flag
+        FROM open_referrals AS o
+        JOIN schemes AS s USING (scheme_id)
+        LEFT JOIN contacts AS c USING (referral_id)
+        LEFT JOIN latest_review AS lr USING (referral_id)
+        ORDER BY missed_contacts_flag DESC, days_since_last_contact DESC NULLS FIRST, pseudonym
+    """, ctes)
+
+
+def data_quality(con, scope: AccessScope, flt: Filter | None = None) -> dict[str, pd.DataFrame]:
+    """Ingest runs and quarantine (analysts only: quarantined rows cannot be placed in a
+    district, so no other role may see them or their counts)."""
+    if scope.role != "analyst":
+        raise PermissionError("data quality is for analysts")
+    log = con.execute("""
+        SELECT extract, file, rows_read, rows_loaded, rows_quarantined, loaded_at, left(content_hash, 12) AS hash
+        FROM ingest_log ORDER BY loaded_at DESC, seq DESC
+    """).df()
+    current = con.execute("""
+        SELECT extract, file, rows_read, rows_loaded, rows_quarantined FROM ingest_log
+        QUALIFY row_number() OVER (PARTITION BY extract ORDER BY loaded_at DESC, seq DESC) = 1
+        ORDER BY extract
+    """).df()
+    quarantine = con.execute("SELECT file, reason, count(*) AS rows FROM quarantine GROUP BY ALL ORDER BY file, reason").df()
+    rows = con.execute("SELECT extract, file, line, reason, raw_values FROM quarantine ORDER BY extract, line LIMIT 1000").df()
+    return {"ingest_log": log, "extracts": current, "quarantine": quarantine, "quarantine_rows": rows}
+
+
+
+
+def catalogue_frame() -> pd.DataFrame:
+    """The metric catalogue as a table, for the Definitions page and the report appendix."""
+    from metrics.catalogue import CATALOGUE
+
+    return pd.DataFrame([{
+        "id": m.id, "measure": m.title, "definition": m.definition, "numerator": m.numerator or "",
+        "denominator": m.denominator or "", "unit": m.unit,
+        "interval": {"wilson": "Wilson 95%", "difference": "95% (difference)"}.get(m.ci, ""),
+        "p-value": "yes" if m.p_value else "",
+    } for m in CATALOGUE])
