@@ -9,8 +9,9 @@ st.set_page_config(page_title="Diversion Outcomes", page_icon=":material/insight
 
 viewer = session.sign_in()  # stops the script with a sign-in or refusal page when needed
 pages = [
-    st.Page(PAGES_DIR / spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path,
-            default=(i == 0))
+    # The first page is the default, served at the root URL.
+    st.Page(PAGES_DIR / spec.file, title=spec.title, icon=spec.icon, default=(i == 0),
+            url_path=None if i == 0 else spec.url_path)
     for i, spec in enumerate(pages_for(viewer.scope.role))
 ]
 navigation = st.navigation(pages)

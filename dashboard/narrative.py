@@ -12,6 +12,10 @@ def _per_100(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f}"
 
 
+def _p(value: float) -> str:
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+
+
 def comparison_sentences(results: dict[str, MetricValue]) -> list[str]:
     matched = results["matched_participants"]
     difference = results["rate_difference"]
@@ -30,15 +34,15 @@ def comparison_sentences(results: dict[str, MetricValue]) -> list[str]:
     if difference.ci_low is not None and difference.ci_high is not None:
         direction = "fewer" if difference.value < 0 else "more"
         sentences.append(
-            f"That is {abs(difference.value) * 100:.0f} {direction} per 100 "
-            f"(95% interval {difference.ci_low * 100:+.0f} to {difference.ci_high * 100:+.0f} per 100)."
+            f"That is {abs(difference.value) * 100:.1f} {direction} per 100 "
+            f"(95% interval {difference.ci_low * 100:+.1f} to {difference.ci_high * 100:+.1f} per 100)."
         )
         if difference.p_value is not None:
             if difference.p_value < 0.05:
-                sentences.append(f"A difference this large is unlikely to be chance alone (p = {difference.p_value:.3f}).")
+                sentences.append(f"A difference this large is unlikely to be chance alone ({_p(difference.p_value)}).")
             else:
                 sentences.append(
-                    f"The interval includes no difference at all (p = {difference.p_value:.2f}): this cohort "
+                    f"The interval includes no difference at all ({_p(difference.p_value)}): this cohort "
                     "cannot show whether the scheme changed reoffending."
                 )
     needed = results["people_needed"].value

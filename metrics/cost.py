@@ -1,0 +1,32 @@
+"""Cost metrics for PCC commissioning (metrics.md "Cost")."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import duckdb
+
+from metrics import sql
+from metrics.result import MetricValue, ratio
+
+IDS = ("cost_per_referral", "cost_per_completion")
+
+# Added to the cost metrics' flags when a district-restricted scope left schemes out.
+SCHEMES_OUTSIDE_SCOPE = "schemes_outside_scope"
+
+
+def cost_values(con: duckdb.DuckDBPyConnection, params: dict) -> dict[str, MetricValue]:
+    cur = sql.run(con, sql.text("cost"), params)
+    row = dict(zip([d[0] for d in cur.description], cur.fetchone()))
+    funding = row["prorated_funding_gbp"] if row["funding_rows"] else None
+    values = {}
+    for metric_id, denominator in (("cost_per_referral", row["referrals"]),
+                                   ("cost_per_completion", row["completions"])):
+        if funding is None:  # no funding row applies: null, like a zero denominator
+            value = MetricValue(metric_id, None, None, denominator, flags=None)
+        else:
+            value = ratio(metric_id, float(funding), int(denominator))
+        if row["schemes_outside_scope"] and value.flags is not None:
+            value = replace(value, flags=value.flags + (SCHEMES_OUTSIDE_SCOPE,))
+        values[metric_id] = value
+    return values

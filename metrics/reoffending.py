@@ -1,0 +1,105 @@
+"""Reoffending (per person) and cohort-comparison measures.
+
+Inputs are rows of sql/person_by_cell.sql, differences.sql, survival_times.sql and
+strata.sql, run over the person facts (metrics.facts): counts and frequency tables.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+
+import numpy as np
+
+from metrics import stats
+from metrics.result import MetricValue, count, median, ratio, reliability_flags, share
+
+REOFFENDING_IDS = (
+    "reoffending_eligible", "reoffending_rate", "reoffences_per_person",
+    "prior_offences_per_person", "pre_post_change", "time_to_reoffence", "reoffending_pending",
+)
+COMPARISON_IDS = (
+    "comparison_eligible", "comparison_reoffending_rate", "matched_participants",
+    "unmatched_participants", "participant_matched_rate", "matched_comparison_rate",
+    "rate_difference", "logrank_p_value", "people_needed",
+)
+
+
+def reoffending_values(person_row: dict | None, differences: list[dict],
+                       survival: list[dict]) -> dict[str, MetricValue]:
+    """Reoffending metrics of one cell of selected people.
+
+    person_row: person_by_cell.sql for grp 'selected'; differences: differences.sql rows;
+    survival: survival_times.sql rows (all selected people of the cell).
+    """
+    r = person_row or {}
+    eligible = int(r.get("eligible") or 0)
+    reoffences = int(r.get("reoffences") or 0)
+    prior = int(r.get("prior_offences") or 0)
+    change = ratio("pre_post_change", reoffences - prior, prior)
+    p = stats.wilcoxon_p_value(np.array([d["difference"] for d in differences], dtype=float),
+                               np.array([d["people"] for d in differences], dtype=np.int64))
+    change = replace(change, p_value=p)
+    return {
+        "reoffending_eligible": count("reoffending_eligible", eligible),
+        "reoffending_rate": share("reoffending_rate", r.get("reoffenders"), eligible),
+        "reoffences_per_person": ratio("reoffences_per_person", reoffences, eligible),
+        "prior_offences_per_person": ratio("prior_offences_per_person", prior, eligible),
+        "pre_post_change": change,
+        "time_to_reoffence": median(
+            "time_to_reoffence", _km_median(survival), r.get("people"), r.get("km_events")),
+        "reoffending_pending": count("reoffending_pending", r.get("pending")),
+    }
+
+
+def comparison_values(person_rows: list[dict], strata: list[dict],
+                      survival: list[dict]) -> dict[str, MetricValue]:
+    """The cohort comparison over the whole selection (no cells)."""
+    comparison = next((r for r in person_rows if r["grp"] == "comparison"), {})
+    m = stats.matched_comparison(*(np.array([s[k] for s in strata], dtype=float) for k in (
+        "participants", "participant_reoffenders", "comparison_people", "comparison_reoffenders")))
+    participant_rate = share("participant_matched_rate", m["reoffenders"], m["matched"])
+    comparison_flags = reliability_flags(m["comparison_reoffenders"], m["comparison_people"])
+    has_match = m["matched"] > 0
+    difference_flags = None
+    if has_match:
+        difference_flags = tuple(dict.fromkeys((participant_rate.flags or ()) + (comparison_flags or ())))
+    participants = [s for s in survival if s["grp"] == "selected" and s["participant"]]
+    comparison_people = [s for s in survival if s["grp"] == "comparison"]
+    return {
+        "comparison_eligible": count("comparison_eligible", comparison.get("eligible")),
+        "comparison_reoffending_rate": share("comparison_reoffending_rate",
+                                             comparison.get("reoffenders"), comparison.get("eligible")),
+        "matched_participants": count("matched_participants", m["matched"]),
+        "unmatched_participants": count("unmatched_participants", m["unmatched"]),
+        "participant_matched_rate": participant_rate,
+        "matched_comparison_rate": MetricValue(
+            "matched_comparison_rate", m["p_c"], flags=comparison_flags if has_match else None),
+        "rate_difference": MetricValue("rate_difference", m["d"], ci_low=m["ci_low"],
+                                       ci_high=m["ci_high"], p_value=m["p_value"],
+                                       flags=difference_flags),
+        "logrank_p_value": MetricValue("logrank_p_value", stats.logrank_p_value(
+            *_survival_arrays(participants), *_survival_arrays(comparison_people))),
+        "people_needed": MetricValue("people_needed", stats.people_needed(m["p_t"], m["p_c"])),
+    }
+
+
+def by_cell(rows: list[dict]) -> dict[object, list[dict]]:
+    grouped = defaultdict(list)
+    for row in rows:
+        grouped[row["cell"]].append(row)
+    return grouped
+
+
+def survival_curve(rows: list[dict]) -> dict | None:
+    return stats.kaplan_meier(*_survival_arrays(rows))
+
+
+def _km_median(rows: list[dict]) -> float | None:
+    return stats.km_median(*_survival_arrays(rows))
+
+
+def _survival_arrays(rows: list[dict]):
+    return (np.array([r["km_time"] for r in rows], dtype=float),
+            np.array([r["km_event"] for r in rows], dtype=bool),
+            np.array([r["people"] for r in rows], dtype=np.int64))

@@ -1,0 +1,11 @@
+-- Eligible participants and comparison people per matching stratum
+-- (sex x age band x primary need x prior-offence band).
+SELECT
+    sex, age_band, primary_need, prior_band,
+    count(*) FILTER (WHERE grp = 'selected' AND participant) AS participants,
+    count(*) FILTER (WHERE grp = 'selected' AND participant AND reoffences > 0) AS participant_reoffenders,
+    count(*) FILTER (WHERE grp = 'comparison') AS comparison_people,
+    count(*) FILTER (WHERE grp = 'comparison' AND reoffences > 0) AS comparison_reoffenders
+FROM person_facts
+WHERE eligible
+GROUP BY ALL

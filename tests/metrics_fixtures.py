@@ -1,0 +1,147 @@
+"""Small hand-made warehouses for the metrics tests.
+
+`make_warehouse(path, as_of, schemes=[...], referrals=[...], ...)` writes a DuckDB file with
+the model tables of pipelines/WAREHOUSE.md (columns and types from pipelines/contracts.py)
+and the given rows. Derived columns are filled the way the warehouse fills them:
+referrals.force (the scheme's force), referrals.age_band, referrals.intake_quarter and
+comparison.age_band. Columns a test does not care about get a plain default. Kept a single
+function so that it can later go through the real ingest instead.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.contracts import AGE_BANDS, BY_NAME, EXTRACTS
+
+DEFAULTS = {
+    "schemes": {"scheme_name": None, "force": "Force A", "district": None,
+                "launch_date": "2020-01-01", "planned_duration_weeks": None,
+                "target_contacts_per_month": None},
+    "funding": {"funder": "PCC"},
+    "referrals": {"scheme_id": "S1", "district": "North", "referral_source": "police",
+                  "pathway": "voluntary", "age_at_referral": 30, "sex": "male",
+                  "ethnicity": "unknown", "primary_need": "drugs", "risk_level": "unknown"},
+    "engagements": {"contact_type": "appointment", "outcome": "attended",
+                    "duration_minutes": 30, "staff_role": "support_worker"},
+    "onward_referrals": {"agency_type": "drug_treatment", "outcome": "accepted",
+                         "funded_place": False, "place_taken_up": None},
+    "exits": {"exit_reason": "completed"},
+    "reviews": {"risk_level": "medium", "decision": "continue"},
+    "offences": {"offence_group": "theft", "proven": True, "outcome_date": None},
+    "comparison": {"cohort_label": "neighbouring district", "district": "North",
+                   "age_at_index": 30, "sex": "male", "primary_need": "drugs"},
+}
+
+DERIVED = {
+    "referrals": (("force", "VARCHAR"), ("age_band", "VARCHAR"), ("intake_quarter", "VARCHAR")),
+    "comparison": (("age_band", "VARCHAR"),),
+}
+
+
+def age_band(age: int) -> str:
+    if age < 18:
+        return AGE_BANDS[0]
+    for band, upper in zip(AGE_BANDS[1:], (24, 34, 44, 54)):
+        if age <= upper:
+            return band
+    return AGE_BANDS[-1]
+
+
+def intake_quarter(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def _date(value):
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def make_warehouse(path: str | Path, as_of: str | date, *, source: str = "test fixture",
+                   demo: bool = False, **tables: list[dict]) -> Path:
+    """Create the warehouse at `path` holding `tables` (extract name -> list of row dicts)."""
+    unknown = set(tables) - set(BY_NAME)
+    if unknown:
+        raise ValueError(f"no such extract: {unknown}")
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    as_of = _date(as_of)
+    con = duckdb.connect(str(path))
+    try:
+        schemes = {row["scheme_id"]: {**DEFAULTS["schemes"], **row} for row in tables.get("schemes", [])}
+        for extract in EXTRACTS:
+            columns = [(c.name, c.sql_type, c.type) for c in extract.columns]
+            derived = DERIVED.get(extract.name, ())
+            ddl = ", ".join([f"{n} {t}" for n, t, _ in columns] + [f"{n} {t}" for n, t in derived])
+            con.execute(f"CREATE TABLE {extract.name} ({ddl})")
+            rows = []
+            for given in tables.get(extract.name, []):
+                row = {**DEFAULTS[extract.name], **given}
+                if extract.name == "schemes" and row["scheme_name"] is None:
+                    row["scheme_name"] = f"Scheme {row['scheme_id']}"
+                for name, _, kind in columns:
+                    if kind == "date":
+                        row[name] = _date(row.get(name))
+                if extract.name == "offences" and row["proven"] and row["outcome_date"] is None:
+                    row["outcome_date"] = row["offence_date"]
+                if extract.name == "referrals":
+                    row["force"] = schemes[row["scheme_id"]]["force"]
+                    row["age_band"] = age_band(row["age_at_referral"])
+                    row["intake_quarter"] = intake_quarter(row["referral_date"])
+                if extract.name == "comparison":
+                    row["age_band"] = age_band(row["age_at_index"])
+                names = [n for n, _, _ in columns] + [n for n, _ in derived]
+                rows.append([row.get(n) for n in names])
+            if rows:
+                names = [n for n, _, _ in columns] + [n for n, _ in derived]
+                placeholders = ", ".join("?" for _ in names)
+                con.executemany(
+                    f"INSERT INTO {extract.name} ({', '.join(names)}) VALUES ({placeholders})", rows)
+        con.execute("CREATE TABLE warehouse_meta (as_of DATE, source VARCHAR, demo BOOLEAN, "
+                    "built_at TIMESTAMP)")
+        con.execute("INSERT INTO warehouse_meta VALUES (?, ?, ?, ?)",
+                    [as_of, source, demo, datetime(2000, 1, 1)])
+        con.execute("CREATE TABLE quarantine (extract VARCHAR, file VARCHAR, line INTEGER, "
+                    "reason VARCHAR, raw_values VARCHAR)")
+        con.execute("CREATE TABLE ingest_log (file VARCHAR, content_hash VARCHAR, extract VARCHAR, "
+                    "rows_read INTEGER, rows_loaded INTEGER, rows_quarantined INTEGER, "
+                    "loaded_at TIMESTAMP)")
+    finally:
+        con.close()
+    return path
+
+
+def scheme(scheme_id: str = "S1", **columns) -> dict:
+    return {"scheme_id": scheme_id, **columns}
+
+
+def referral(referral_id: str, person_id: str, referral_date: str, **columns) -> dict:
+    return {"referral_id": referral_id, "person_id": person_id, "referral_date": referral_date,
+            **columns}
+
+
+def contact(referral_id: str, contact_date: str, outcome: str = "attended", **columns) -> dict:
+    return {"referral_id": referral_id, "contact_date": contact_date, "outcome": outcome, **columns}
+
+
+def offence(person_id: str, offence_date: str, outcome_date: str | None = None,
+            proven: bool = True, **columns) -> dict:
+    return {"person_id": person_id, "offence_date": offence_date, "proven": proven,
+            "outcome_date": outcome_date if proven else None, **columns}
+
+
+def open_warehouse(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """A cursor on the warehouse, opened read-only as the dashboard opens it."""
+    return duckdb.connect(str(path), read_only=True).cursor()
+
+
+def build(tmp_path: Path, as_of: str, name: str = "warehouse.duckdb", **tables) -> duckdb.DuckDBPyConnection:
+    """make_warehouse in a test's tmp_path, then open it. Every table defaults to no rows,
+    schemes to one scheme S1 of Force A."""
+    tables.setdefault("schemes", [scheme("S1")])
+    return open_warehouse(make_warehouse(tmp_path / name, as_of, **tables))
