@@ -44,6 +44,12 @@ ENTRY_KEYS = {"email", "role", "force", "districts", "note"}
 AUTH_SHARED_KEYS = ("redirect_uri", "cookie_secret")
 AUTH_PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 MIN_COOKIE_SECRET_CHARS = 32
+# Streamlit keeps a sign-in cookie for 30 days; we ask for a fresh sign-in after a shift.
+DEFAULT_SIGN_IN_MAX_AGE_HOURS = 12
+# Microsoft's multi-tenant endpoints accept accounts from any tenant, whose email claims
+# this organisation does not control.
+MULTI_TENANT_METADATA = ("login.microsoftonline.com/common/", "login.microsoftonline.com/organizations/",
+                         "login.microsoftonline.com/consumers/")
 
 
 class PolicyError(Exception):
@@ -166,6 +172,7 @@ class Settings:
     audit_log_path: Path
     allow_unauthenticated_local: bool
     email_claim: str = "email"  # the identity claim looked up in the policy
+    sign_in_max_age_hours: float = DEFAULT_SIGN_IN_MAX_AGE_HOURS
 
     @property
     def sign_in_configured(self) -> bool:
@@ -198,9 +205,13 @@ class Settings:
         email_claim = secrets.get("email_claim", "email")
         if not isinstance(email_claim, str) or not email_claim:
             raise ConfigurationError("secrets: email_claim must name an identity-token claim, e.g. \"email\"")
+        max_age = secrets.get("sign_in_max_age_hours", DEFAULT_SIGN_IN_MAX_AGE_HOURS)
+        if isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or not 0 < max_age <= 720:
+            raise ConfigurationError("secrets: sign_in_max_age_hours must be a number of hours from 0 to 720")
         return cls(auth=auth, access_policy_path=Path(policy) if policy else None,
                    audit_log_path=Path(audit_log) if audit_log else DEFAULT_AUDIT_LOG,
-                   allow_unauthenticated_local=allow, email_claim=email_claim)
+                   allow_unauthenticated_local=allow, email_claim=email_claim,
+                   sign_in_max_age_hours=float(max_age))
 
 
 def _flag(value: str, name: str) -> bool:
@@ -232,6 +243,13 @@ def _check_auth_section(auth) -> None:
     if len(str(auth["cookie_secret"])) < MIN_COOKIE_SECRET_CHARS:
         raise ConfigurationError(f"secrets: [auth] cookie_secret must be at least {MIN_COOKIE_SECRET_CHARS} "
                                  "random characters; it signs every sign-in cookie")
+    metadata_urls = [str(section.get("server_metadata_url", "")) for section in [auth, *auth.values()]
+                     if isinstance(section, Mapping)]
+    if any(marker in url for url in metadata_urls for marker in MULTI_TENANT_METADATA):
+        raise ConfigurationError("secrets: [auth] server_metadata_url is a Microsoft multi-tenant endpoint, "
+                                 "which signs in accounts of any organisation; use your tenant's own "
+                                 "(https://login.microsoftonline.com/<tenant-id>/v2.0/.well-known/"
+                                 "openid-configuration)")
     if not str(auth["redirect_uri"]).endswith("/oauth2callback"):
         raise ConfigurationError("secrets: [auth] redirect_uri must be the app's address ending in "
                                  "/oauth2callback")

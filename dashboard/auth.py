@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -64,6 +65,8 @@ def resolve_viewer(warehouse: WarehouseFile) -> Viewer:
 def _signed_in_viewer(settings: Settings) -> Viewer:
     if not st.user.is_logged_in:
         _sign_in_page(settings)
+    if not _signed_in_recently(settings):
+        _sign_in_page(settings, expired=True)
     email = _verified_email(settings)
     try:
         policy = _policy(settings.access_policy_path)
@@ -95,17 +98,29 @@ def _verified_email(settings: Settings) -> str | None:
     return normalise_email(email)
 
 
-def _sign_in_page(settings: Settings) -> None:
+def _signed_in_recently(settings: Settings) -> bool:
+    """Streamlit's sign-in cookie lasts 30 days; the identity token's issue time (`iat`, a
+    required OIDC claim) says when the person last really signed in."""
+    issued = st.user.get("iat")
+    if isinstance(issued, bool) or not isinstance(issued, (int, float)):
+        return False
+    age = time.time() - issued
+    return -300 <= age <= settings.sign_in_max_age_hours * 3600  # 5 minutes' clock skew
+
+
+def _sign_in_page(settings: Settings, expired: bool = False) -> None:
     st.title("Diversion Outcomes")
     st.write("Outcomes of police diversion and substance-misuse support schemes. The figures describe "
              "vulnerable people, so every visitor signs in and sees only what their role allows.")
+    if expired:
+        st.info("Your sign-in has expired. Please sign in again.", icon=":material/schedule:")
     if st.button("Sign in", type="primary", icon=":material/login:", key="_sign_in"):
         st.login(settings.auth_provider)
     st.stop()
 
 
 def _refusal_page(email: str | None) -> None:
-    who = _plain_text(email) if email else "an account without a verified email address"
+    who = _as_code(email) if email else "an account without a verified email address"
     _audit_once("refused", email, None, reason="not_in_access_policy" if email else "no_verified_email")
     _stop_page("No access",
                f"You are signed in as {who}, which has no access to this dashboard.\n\n"
@@ -241,6 +256,6 @@ def _stop_page(title: str, message: str, icon: str, sign_out: bool = False,
     st.stop()
 
 
-def _plain_text(value: str) -> str:
-    """An identity claim shown on a page, with markdown characters escaped."""
-    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~$" else c for c in value)
+def _as_code(value: str) -> str:
+    """An identity claim shown on a page verbatim: inline code, so no markdown or link."""
+    return "`" + value.replace("`", "") + "`"

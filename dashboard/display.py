@@ -132,6 +132,19 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def side_by_side(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cohorts as rows and measures as columns ("77.0% (75.4% to 78.6%)"), for comparing
+    cohorts at a glance; `table` keeps the numerators and denominators."""
+    rows: dict[str, dict[str, str]] = {}
+    for r in frame.itertuples():
+        unit = CATALOGUE[r.metric].unit
+        text = _cell_text(r)
+        if r.ci_low is not None and not pd.isna(r.ci_low) and not r.suppressed:
+            text += f" ({fmt(r.ci_low, unit)} to {fmt(r.ci_high, unit)})"
+        rows.setdefault(str(r.label), {})[CATALOGUE[r.metric].title] = text
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("cohort").reset_index()
+
+
 def _cell_text(row) -> str:
     if isinstance(row.suppressed, str) and row.suppressed:
         return row.suppressed

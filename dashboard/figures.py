@@ -167,7 +167,7 @@ def figure_funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, overall: floa
                        title: str = "Completion against caseload") -> go.Figure:
     """Schemes' completion rates against their denominators, with 95% and 99.8% control limits.
 
-    points: label, denominator, value. limits: denominator, low95, high95, low998, high998.
+    points: label, denominator, value, outside_95. limits: denominator, low95, high95, low998, high998.
     """
     fig = go.Figure()
     for name, low, high, dash in (("95% limits", "low95", "high95", "dash"),
@@ -178,9 +178,12 @@ def figure_funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, overall: floa
                         line={"color": "#666", "dash": dash, "width": 1})
     fig.add_hline(y=overall, line={"color": "#999", "width": 1}, annotation_text="all schemes",
                   annotation_position="top left")
-    fig.add_scatter(x=points["denominator"], y=points["value"], mode="markers+text", text=points["label"],
-                    textposition="top center", marker={"size": 10, "color": PARTICIPANTS}, name="scheme",
-                    hovertemplate="%{text}: %{y:.1%} of %{x}<extra></extra>")
+    # Label only the schemes outside the 95% limits: the ones a commissioner should ask about.
+    outside = points["outside_95"]
+    fig.add_scatter(x=points["denominator"], y=points["value"], mode="markers+text",
+                    text=points["label"].where(outside, ""), customdata=points["label"],
+                    textposition="middle right", marker={"size": 10, "color": PARTICIPANTS}, name="scheme",
+                    hovertemplate="%{customdata}: %{y:.1%} of %{x}<extra></extra>")
     _share_axis(fig, "y")
     fig.update_yaxes(title="completion rate", range=[0, 1.05])
     fig.update_xaxes(title="exits counted (completion denominator)", rangemode="tozero")

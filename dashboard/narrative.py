@@ -21,7 +21,7 @@ def comparison_sentences(results: dict[str, MetricValue]) -> list[str]:
     difference = results["rate_difference"]
     p_t = results["participant_matched_rate"].value
     p_c = results["matched_comparison_rate"].value
-    if getattr(matched, "marker", None) or getattr(difference, "marker", None):
+    if matched.suppressed or difference.suppressed:
         return ["Too few people to report the comparison without risking identification (small numbers suppressed)."]
     if not matched.value or p_t is None or p_c is None:
         return ["No participant has completed the one-year follow-up and six-month waiting period with a "

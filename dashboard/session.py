@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import auth, data
 from dashboard.filters import sidebar_filter
+from dashboard.report.buttons import export_buttons
 from dashboard.viewer import Viewer
 from dashboard.warehouse import WarehouseFile, configured_warehouse, ensure_sample_warehouse
 from metrics import Filter
@@ -64,6 +65,7 @@ def sidebar(viewer: Viewer) -> None:
         if viewer.local_mode:
             st.warning("Local mode: no sign-in configured.", icon=":material/lock_open:")
     st.session_state["_context"] = Context(viewer, warehouse, flt)
+    export_buttons(st.session_state["_context"])  # PDF and XLSX of this view, built on click
 
 
 def context() -> Context:

@@ -32,11 +32,12 @@ def _frame(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter, fina
 
 
 def suppress_counts(frame: pd.DataFrame, columns: list[str], scope: AccessScope,
-                    k: int = disclosure.DEFAULT_K) -> pd.DataFrame:
+                    k: int = disclosure.DEFAULT_K, *, suppress: bool | None = None) -> pd.DataFrame:
     """Counts from 1 to k − 1 become missing (shown as blank); where a column then has exactly
     one suppressed cell, the next smallest non-zero cell goes too, so it cannot be worked out
-    from the total. Analysts see everything."""
-    if not scope.suppress or frame.empty:
+    from the total. Analysts see everything, except in exports (`suppress=True`, as for the
+    measures)."""
+    if not (scope.suppress if suppress is None else suppress) or frame.empty:
         return frame
     frame = frame.copy()
     for column in columns:
@@ -66,7 +67,7 @@ def filter_options(con: duckdb.DuckDBPyConnection, scope: AccessScope) -> dict:
     }
 
 
-def contacts_by_month(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+def contacts_by_month(con, scope: AccessScope, flt: Filter, *, suppress: bool | None = None) -> pd.DataFrame:
     """Contacts per calendar month and scheme: attended and booked (attended + DNA + cancelled by
     the participant)."""
     frame = _frame(con, scope, flt, """
@@ -78,10 +79,10 @@ def contacts_by_month(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
         JOIN schemes AS s USING (scheme_id)
         GROUP BY ALL ORDER BY month, scheme
     """)
-    return suppress_counts(frame, ["attended", "booked"], scope)
+    return suppress_counts(frame, ["attended", "booked"], scope, suppress=suppress)
 
 
-def onward_by_agency(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+def onward_by_agency(con, scope: AccessScope, flt: Filter, *, suppress: bool | None = None) -> pd.DataFrame:
     frame = _frame(con, scope, flt, """
         SELECT o.agency_type,
                count(*) AS onward_referrals,
@@ -94,13 +95,13 @@ def onward_by_agency(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
         FROM selected_referrals AS r JOIN onward_referrals AS o USING (referral_id)
         GROUP BY ALL ORDER BY onward_referrals DESC
     """)
-    return suppress_counts(frame, [c for c in frame.columns if c != "agency_type"], scope)
+    return suppress_counts(frame, [c for c in frame.columns if c != "agency_type"], scope, suppress=suppress)
 
 
 NEUTRAL_EXITS = ("transferred", "moved_away", "deceased")
 
 
-def exit_reasons(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+def exit_reasons(con, scope: AccessScope, flt: Filter, *, suppress: bool | None = None) -> pd.DataFrame:
     frame = _frame(con, scope, flt, """
         SELECT x.exit_reason, count(*) AS exits
         FROM selected_referrals AS r JOIN exits AS x USING (referral_id)
@@ -108,7 +109,7 @@ def exit_reasons(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
     """)
     frame["counted_in_completion"] = np.where(frame["exit_reason"].isin(NEUTRAL_EXITS),
                                               "neutral (left out)", "counted")
-    return suppress_counts(frame, ["exits"], scope)
+    return suppress_counts(frame, ["exits"], scope, suppress=suppress)
 
 
 def funnel_limits(overall: float, max_denominator: int, points: int = 200) -> pd.DataFrame:
@@ -123,9 +124,9 @@ def funnel_limits(overall: float, max_denominator: int, points: int = 200) -> pd
     })
 
 
-def completion_funnel_plot(con, scope: AccessScope, flt: Filter) -> dict:
+def completion_funnel_plot(con, scope: AccessScope, flt: Filter, *, suppress: bool | None = None) -> dict:
     """Each scheme's completion rate against its denominator, with control limits."""
-    cells = breakdown(con, scope, flt, "scheme", ["completion_rate"])
+    cells = breakdown(con, scope, flt, "scheme", ["completion_rate"], suppress=suppress)
     shown = cells[cells["value"].notna() & cells["denominator"].notna()]
     points = pd.DataFrame({"label": shown["label"], "denominator": shown["denominator"].astype(float),
                            "value": shown["value"].astype(float),
@@ -133,26 +134,32 @@ def completion_funnel_plot(con, scope: AccessScope, flt: Filter) -> dict:
     if points.empty:
         return {"points": points, "limits": funnel_limits(0.5, 2), "overall": None}
     overall = points["numerator"].sum() / points["denominator"].sum()
+    spread = np.sqrt(overall * (1 - overall) / points["denominator"])
+    points["outside_95"] = (points["value"] - overall).abs() > Z95 * spread
     return {"points": points, "limits": funnel_limits(overall, int(points["denominator"].max())),
             "overall": overall}
 
 
-def cost_by_scheme(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
-    """cost_per_referral and cost_per_completion for each scheme in the selection."""
-    schemes = flt.schemes or tuple(s for s, _ in filter_options(con, scope)["schemes"])
-    names = dict(filter_options(con, scope)["schemes"])
+def cost_by_scheme(con, scope: AccessScope, flt: Filter, *, suppress: bool | None = None) -> pd.DataFrame:
+    """cost_per_referral and cost_per_completion for each scheme in the selection, as a breakdown
+    by scheme. Disclosure control is a breakdown's: a cost's denominator (referrals, completed
+    exits) is a count of people that prorated funding / cost would give back, so the next
+    smallest scheme goes too when exactly one is suppressed, as in the scheme table beside it."""
+    options = filter_options(con, scope)["schemes"]
+    schemes = flt.schemes or tuple(s for s, _ in options)
+    names = dict(options)
     rows = []
     for scheme_id in schemes:
         params = _params(con, scope, replace(flt, schemes=(scheme_id,)))
         for value in cost.cost_values(con, params).values():
-            if scope.suppress:
-                value = disclosure.suppress_value(value)
-            rows.append({"cell": scheme_id, "label": names.get(scheme_id, scheme_id), "metric": value.id,
-                         "value": value.value, "numerator": value.numerator,
-                         "denominator": value.denominator, "ci_low": None, "ci_high": None,
-                         "flags": value.flags, "suppressed": value.suppressed})
-    return pd.DataFrame(rows, columns=["cell", "label", "metric", "value", "numerator", "denominator",
-                                       "ci_low", "ci_high", "flags", "suppressed"])
+            rows.append({"by": "scheme", "cell": scheme_id, "label": names.get(scheme_id, scheme_id),
+                         "metric": value.id, "value": value.value, "numerator": value.numerator,
+                         "denominator": value.denominator, "ci_low": None, "ci_high": None, "p_value": None,
+                         "flags": value.flags, "suppressed": None})
+    frame = pd.DataFrame(rows, columns=disclosure.BREAKDOWN_COLUMNS)
+    if (scope.suppress if suppress is None else suppress) and not frame.empty:
+        frame = disclosure.suppress_breakdown(frame)
+    return frame
 
 
 def cohort_review(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:

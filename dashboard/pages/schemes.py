@@ -12,7 +12,10 @@ measures = data.breakdown(ctx.warehouse, ctx.scope, ctx.filter, "scheme",
                           ["referrals", "engagement_rate", "completion_rate", "onward_referral_rate",
                            "reoffending_rate"])
 costs = data.detail(ctx.warehouse, "cost_by_scheme", ctx.scope, ctx.filter)
-st.dataframe(display.table(pd.concat([measures, costs], ignore_index=True)), hide_index=True)
+both = pd.concat([measures, costs], ignore_index=True)
+st.dataframe(display.side_by_side(both), hide_index=True)
+with st.expander("Numerators, denominators and flags"):
+    st.dataframe(display.table(both), hide_index=True)
 st.caption("Costs use the scheme and date filters only: funding is per scheme, so district and demographic "
            "filters do not change them. Funding is prorated by day onto the selected dates.")
 
