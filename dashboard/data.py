@@ -23,9 +23,9 @@ from dashboard.warehouse import WarehouseFile, open_read_only
 from metrics import AccessScope, Filter, views
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _database(path: str, version: tuple[int, int]) -> duckdb.DuckDBPyConnection:
-    return open_read_only(Path(path))
+    return open_read_only(Path(path), version)
 
 
 def _cursor(warehouse: WarehouseFile) -> duckdb.DuckDBPyConnection:

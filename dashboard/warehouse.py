@@ -51,6 +51,26 @@ def ensure_sample_warehouse(target: Path = DEFAULT_WAREHOUSE) -> bool:
     return True
 
 
-def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """One database object per process; callers take a cursor per query or session."""
-    return duckdb.connect(str(path), read_only=True)
+def open_read_only(path: Path, version: tuple[int, int] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open one published version of the warehouse; callers take a cursor per query.
+
+    DuckDB shares one database instance per file path within a process, so after the
+    pipeline replaced the file, connecting to the same path would keep answering from the
+    old file for as long as any old cursor lives. A hard link named after the version gives
+    the new file a path of its own (links of older versions are removed; open ones keep
+    working until their cursors close).
+    """
+    if version is None:
+        return duckdb.connect(str(path), read_only=True)
+    readers = path.parent / f".{path.name}.readers"
+    try:
+        readers.mkdir(exist_ok=True)
+        alias = readers / f"{version[0]}-{version[1]}.duckdb"
+        if not alias.exists():
+            os.link(path, alias)
+        for stale in readers.iterdir():
+            if stale != alias:
+                stale.unlink(missing_ok=True)
+        return duckdb.connect(str(alias), read_only=True)
+    except OSError:  # a read-only folder: fall back to the path itself
+        return duckdb.connect(str(path), read_only=True)

@@ -129,3 +129,20 @@ def test_the_cohort_review_lists_open_referrals_by_pseudonym(app, warehouse):
 def test_the_demo_banner_says_the_data_is_synthetic(app):
     app.run()
     assert any("Synthetic demo data" in i.value for i in app.info)
+
+
+def test_the_app_reopens_the_warehouse_when_the_pipeline_replaces_it(tmp_path, monkeypatch):
+    from pipelines.ingest import ingest
+
+    warehouse = build_demo_warehouse(tmp_path)
+    for name, value in app_env(warehouse).items():
+        monkeypatch.setenv(name, value)
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.run()
+    assert tiles(at)["Referrals"] == "2,932"
+    # A new publish with an earlier cut-off: later referrals are quarantined (date_after_as_of).
+    report = ingest(ROOT / "sample_data" / "demo", warehouse, as_of=dt.date(2023, 12, 31), bundled_sample=True)
+    assert report.status == "ok"
+    at.run()
+    assert not at.exception
+    assert tiles(at)["Referrals"] == expected(warehouse)["Referrals"] != "2,932"
