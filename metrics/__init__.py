@@ -10,7 +10,13 @@ DuckDB over the warehouse, with their statistics, access scope and disclosure co
 from metrics.catalogue import BY_ID, CATALOGUE, IDS, Metric
 from metrics.disclosure import DEFAULT_K, display, suppress_breakdown, suppress_summary
 from metrics.measures import (
-    BREAKDOWN_IDS, BREAKDOWNS, as_of, breakdown, summary, survival_curves, warehouse_info,
+    BREAKDOWN_IDS,
+    BREAKDOWNS,
+    as_of,
+    breakdown,
+    summary,
+    survival_curves,
+    warehouse_info,
 )
 from metrics.result import MetricValue
 from metrics.scope import ANALYST, AccessScope, Filter

@@ -11,8 +11,8 @@ import duckdb
 
 from metrics.catalogue import BY_ID, CATALOGUE, markdown
 from metrics.disclosure import display
-from metrics.measures import summary
 from metrics.measures import as_of as warehouse_as_of
+from metrics.measures import summary
 from metrics.scope import ANALYST, Filter
 
 
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "summary":
         return _summary(args)
     if args.markdown:
-        print(markdown())
+        sys.stdout.write(markdown())
     elif args.json:
         print(json.dumps([{**m.__dict__, "json_keys": list(m.json_keys())} for m in CATALOGUE],
                          indent=2))

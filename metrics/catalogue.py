@@ -206,6 +206,40 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "people_needed": ("participant_matched_rate",),
 }
 
+# How the definitions are applied where metrics.md leaves a choice; printed in METRICS.md.
+METHOD_NOTES: tuple[str, ...] = (
+    "A person's index referral is their earliest selected referral; on a tie of dates the lowest "
+    "referral_id gives their sex, age band and primary need for matching.",
+    "Comparison people are selected by district, index_date within the dates, sex, age band and "
+    "primary need; a person with several comparison rows is indexed on the earliest row that "
+    "passed, and described by it.",
+    "The matched comparison uses eligible people only; a stratum is matched when it has at least "
+    "one eligible comparison person.",
+    "Medians over an even number of values are the mean of the two middle values. "
+    "time_to_reoffence's median allows 1e-12 of floating-point error in S(t) <= 0.5.",
+    "Reliability flags are set on every metric with a numerator and a denominator, literally: "
+    "`low_n` when the denominator is under 30, `few_events` when the numerator is under 10 "
+    "(for pre_post_change the numerator is reoffences − prior offences; for costs it is £). "
+    "matched_comparison_rate is flagged on the eligible comparison people of the matched strata "
+    "and their reoffenders; rate_difference carries the flags of both of its rates.",
+    "Breakdowns: each cell is the selection narrowed to that category, as if it were one more "
+    "filter. A person referred in two cells counts in both, indexed on their earliest selected "
+    "referral in each. Comparison and cost metrics are not broken down.",
+    "Access scope: referrals by their force and district; comparison people by district (a "
+    "force-wide scope sees the districts of its forces' referrals and schemes); offences only "
+    "through those people. Cost metrics use the scope's forces' schemes; a district-restricted "
+    "scope sees only schemes based in its districts whose referrals in the range are all in its "
+    "districts (flag `schemes_outside_scope` when others were left out).",
+    "Disclosure control (outside the analyst role and in exports, k = 5 by default): counts 1 to "
+    "k − 1 show as `<k`; a share or ratio with a numerator or denominator of 1 to k − 1, a "
+    "median over 1 to k − 1 values (or events), and a cost over 1 to k − 1 referrals or "
+    "completions show as `*`. pre_post_change follows the per-person rates it is built from; "
+    "matched_comparison_rate, rate_difference and people_needed follow participant_matched_rate. "
+    "In a breakdown, a metric with exactly one suppressed cell also loses its next smallest "
+    "non-zero cell (by count, or by denominator for rates). Kaplan–Meier curves over 1 to k − 1 "
+    "people or events are not shown.",
+)
+
 _UNIT_WORDS = {"share": "share (0–1)", "count": "count", "days": "days", "ratio": "ratio",
                "gbp": "£", "p_value": "p-value"}
 
@@ -238,4 +272,6 @@ def markdown() -> str:
                 f"| `{m.id}` | {m.title} | {m.definition} | {m.numerator or '–'} | "
                 f"{m.denominator or '–'} | {_UNIT_WORDS[m.unit]} | {stats} |")
         lines.append("")
-    return "\n".join(lines)
+    lines += ["## How the definitions are applied", ""]
+    lines += [f"- {note}" for note in METHOD_NOTES]
+    return "\n".join(lines) + "\n"

@@ -9,8 +9,6 @@ just formatted away, so a suppressed number cannot reach a page or a file.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 
 from metrics.catalogue import BY_ID, DERIVED_FROM
@@ -146,6 +144,10 @@ def display(value: MetricValue, decimals: int = 1) -> str:
     if value.value is None:
         return "–"
     unit = BY_ID[value.id].unit
+    if value.id == "rate_difference":
+        return f"{value.value * 100:+.{decimals}f} pp"
+    if value.id == "pre_post_change":  # a relative change
+        return f"{value.value * 100:+.{decimals}f}%"
     if unit == "share":
         return f"{value.value * 100:.{decimals}f}%"
     if unit == "gbp":

@@ -11,17 +11,22 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from pipelines.contracts import AGE_BANDS
 from metrics import cost, disclosure, sql
 from metrics.catalogue import BY_ID, IDS
 from metrics.facts import Facts
 from metrics.reoffending import (
-    COMPARISON_IDS, REOFFENDING_IDS, by_cell, comparison_values, reoffending_values, survival_curve,
+    COMPARISON_IDS,
+    REOFFENDING_IDS,
+    by_cell,
+    comparison_values,
+    reoffending_values,
+    survival_curve,
 )
 from metrics.result import MetricValue
 from metrics.scope import AccessScope, Filter, query_params
 from metrics.support import IDS as SUPPORT_IDS
 from metrics.support import support_values
+from pipelines.contracts import AGE_BANDS
 
 # Breakdown dimension -> column of the selected referral (the only text put into SQL).
 BREAKDOWNS: dict[str, str] = {

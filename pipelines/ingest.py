@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from pipelines import validate
 from pipelines.audits import run_audits
-from pipelines.contracts import EXTRACTS, FORMATS, REASON_CODES, Extract
+from pipelines.contracts import BY_NAME, EXTRACTS, FORMATS, REASON_CODES, Extract
 from pipelines.pseudonym import MissingKeyError, PseudonymKey, resolve_key
 from pipelines.readers import LINE, ExtractFile, FatalError, find_files, read_extract
 
@@ -101,7 +101,7 @@ def _ingest(source_dir: Path, warehouse: Path, as_of_flag, configured_key, progr
                 reports[name] = FileReport(name, path.name, skipped=True)
                 continue
             progress(f"reading {path.name}")
-            extract_file = read_extract(path, _contract(name), raw)
+            extract_file = read_extract(path, BY_NAME[name], raw)
             del raw
             extract_file.table = _pseudonymise(extract_file.table, extract_file.extract, key)
             extract_file.malformed = _malformed_raw_values(extract_file, key)
@@ -131,10 +131,6 @@ def _ingest(source_dir: Path, warehouse: Path, as_of_flag, configured_key, progr
 def _path_literal(path: Path) -> str:
     """ATTACH takes no parameters; this is our own file path, quoted, never a data value."""
     return "'" + str(path).replace("'", "''") + "'"
-
-
-def _contract(name: str) -> Extract:
-    return next(e for e in EXTRACTS if e.name == name)
 
 
 def _read_manifest(source_dir: Path) -> dict:

@@ -10,7 +10,7 @@ function so that it can later go through the real ingest instead.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -145,3 +145,100 @@ def build(tmp_path: Path, as_of: str, name: str = "warehouse.duckdb", **tables) 
     schemes to one scheme S1 of Force A."""
     tables.setdefault("schemes", [scheme("S1")])
     return open_warehouse(make_warehouse(tmp_path / name, as_of, **tables))
+
+
+# Three districts for scope and breakdown tests: North and South (Force A), East (Force B).
+DISTRICT_SCHEMES = [
+    scheme("SN", force="Force A", district="North"),
+    scheme("SS", force="Force A", district="South", target_contacts_per_month=2),
+    scheme("SF", force="Force A", district=None, planned_duration_weeks=8),  # force-wide
+    scheme("SE", force="Force B", district="East"),
+]
+DISTRICT_FUNDING = [{"scheme_id": s["scheme_id"], "financial_year_start": f"{y}-04-01", "amount_gbp": a}
+           for s, a in zip(DISTRICT_SCHEMES, (50_000, 70_000, 90_000, 30_000)) for y in (2022, 2023, 2024)]
+HOME_SCHEMES = {"North": ("SN", "SF"), "South": ("SS", "SF"), "East": ("SE",)}
+SIZES = {"North": 23, "South": 31, "East": 17}
+
+
+def district_rows(district: str) -> dict[str, list[dict]]:
+    """Varied, deterministic rows for one district's referrals and comparison people."""
+    rows = {k: [] for k in ("referrals", "engagements", "onward_referrals", "exits", "reviews",
+                            "offences", "comparison")}
+    start = date(2022, 1, 1)
+    for i in range(SIZES[district]):
+        rid, person = f"{district[0]}R{i}", f"{district[0]}p{i % 19}"  # some people twice
+        referred = start + timedelta(days=37 * i)
+        rows["referrals"].append({
+            "referral_id": rid, "person_id": person, "referral_date": referred.isoformat(),
+            "district": district, "scheme_id": HOME_SCHEMES[district][i % len(HOME_SCHEMES[district])],
+            "sex": ("male", "female")[i % 2], "age_at_referral": 16 + 3 * i % 50,
+            "primary_need": ("drugs", "alcohol", "housing")[i % 3],
+            "pathway": ("voluntary", "conditional_caution")[i % 2],
+        })
+        for j in range(i % 5):
+            rows["engagements"].append({
+                "referral_id": rid, "contact_date": (referred + timedelta(days=3 + 9 * j)).isoformat(),
+                "outcome": ("attended", "did_not_attend", "attended", "cancelled_by_service")[(i + j) % 4]})
+        if i % 3:
+            rows["exits"].append({"referral_id": rid,
+                                  "exit_date": (referred + timedelta(days=90)).isoformat(),
+                                  "exit_reason": ("completed", "disengaged", "moved_away")[i % 3]})
+        if i % 4 == 1:
+            rows["onward_referrals"].append({
+                "referral_id": rid, "referred_on_date": (referred + timedelta(days=20)).isoformat(),
+                "outcome": ("accepted", "declined")[i % 2], "funded_place": bool(i % 3),
+                "place_taken_up": True})
+        if i % 6 == 1:
+            rows["reviews"].append({"referral_id": rid,
+                                    "review_date": (referred + timedelta(days=40)).isoformat(),
+                                    "decision": ("step_down", "escalate")[i % 2]})
+        if i % 4 == 0:
+            rows["offences"].append({"person_id": person,
+                                     "offence_date": (referred + timedelta(days=30 + i)).isoformat(),
+                                     "proven": True,
+                                     "outcome_date": (referred + timedelta(days=80 + i)).isoformat()})
+        if i % 5 == 0:
+            rows["offences"].append({"person_id": person,
+                                     "offence_date": (referred - timedelta(days=50)).isoformat(),
+                                     "proven": True,
+                                     "outcome_date": (referred - timedelta(days=20)).isoformat()})
+    for i in range(12):
+        person, index = f"{district[0]}c{i}", start + timedelta(days=61 * i)
+        rows["comparison"].append({"person_id": person, "index_date": index.isoformat(),
+                                   "district": district, "sex": ("male", "female")[i % 2],
+                                   "age_at_index": 16 + 3 * i % 50,
+                                   "primary_need": ("drugs", "alcohol", "housing")[i % 3]})
+        if i % 3 == 0:
+            rows["offences"].append({"person_id": person,
+                                     "offence_date": (index + timedelta(days=40)).isoformat(),
+                                     "proven": True,
+                                     "outcome_date": (index + timedelta(days=70)).isoformat()})
+    return rows
+
+
+# A person referred in North and, earlier, in South: a North scope indexes them on North.
+SHARED = {
+    "referrals": [
+        {"referral_id": "XN", "person_id": "shared", "referral_date": "2023-06-01",
+         "district": "North", "scheme_id": "SN"},
+        {"referral_id": "XS", "person_id": "shared", "referral_date": "2022-06-01",
+         "district": "South", "scheme_id": "SS"},
+    ],
+    "engagements": [{"referral_id": "XN", "contact_date": "2023-06-02", "outcome": "attended"},
+                    {"referral_id": "XS", "contact_date": "2022-06-02", "outcome": "attended"}],
+    "offences": [{"person_id": "shared", "offence_date": "2023-01-01", "proven": True,
+                  "outcome_date": "2023-02-01"}],  # South: a reoffence; North: a prior offence
+}
+
+
+def tables_for(districts) -> dict[str, list[dict]]:
+    tables = {"schemes": DISTRICT_SCHEMES, "funding": DISTRICT_FUNDING}
+    for district in districts:
+        for name, rows in district_rows(district).items():
+            tables.setdefault(name, []).extend(rows)
+    for name, rows in SHARED.items():
+        keep = [r for r in rows if name == "offences" or
+                next(x for x in SHARED["referrals"] if x["referral_id"] == r["referral_id"])["district"]
+                in districts]
+        tables.setdefault(name, []).extend(keep)
+    return tables
