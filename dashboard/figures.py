@@ -61,10 +61,16 @@ def figure_rate_by_cohort(cells: pd.DataFrame, title: str, cohort_label: str) ->
     return _layout(fig, title, height=max(240, 60 + 34 * len(cells)))
 
 
-def figure_value_by_cohort(cells: pd.DataFrame, title: str, cohort_label: str, axis_title: str) -> go.Figure:
-    """Bars of a count, median or ratio per cohort cell (value None = suppressed: no bar)."""
-    fig = go.Figure(go.Bar(x=cells["value"], y=cells["cell"].astype(str), orientation="h",
-                           marker_color=PARTICIPANTS, hovertemplate="%{y}: %{x}<extra></extra>"))
+def figure_value_by_cohort(cells: pd.DataFrame, title: str, cohort_label: str, axis_title: str,
+                           targets: pd.DataFrame | None = None) -> go.Figure:
+    """Bars of a count, median or ratio per cohort cell (value None = suppressed: no bar);
+    optional targets (label, target) drawn as markers against the bars."""
+    fig = go.Figure(go.Bar(x=cells["value"], y=cells["cell"].astype(str), orientation="h", name="median",
+                           marker_color=PARTICIPANTS, hovertemplate="%{y}: %{x:.2f}<extra></extra>"))
+    if targets is not None and not targets.empty:
+        fig.add_scatter(x=targets["target"], y=targets["label"].astype(str), mode="markers", name="target",
+                        marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": COMPARISON}},
+                        hovertemplate="%{y}: target %{x}<extra></extra>")
     fig.update_xaxes(title=axis_title, rangemode="tozero")
     fig.update_yaxes(title=cohort_label, type="category", categoryorder="array",
                      categoryarray=list(cells["cell"].astype(str))[::-1])

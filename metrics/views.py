@@ -67,6 +67,16 @@ def filter_options(con: duckdb.DuckDBPyConnection, scope: AccessScope) -> dict:
     }
 
 
+def scheme_targets(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    """Each selected scheme's monthly contact target (schemes without one are left out)."""
+    return _frame(con, scope, flt, """
+        SELECT DISTINCT s.scheme_name AS label, s.target_contacts_per_month AS target
+        FROM selected_referrals AS r JOIN schemes AS s USING (scheme_id)
+        WHERE s.target_contacts_per_month IS NOT NULL
+        ORDER BY label
+    """)
+
+
 def contacts_by_month(con, scope: AccessScope, flt: Filter, *, suppress: bool | None = None) -> pd.DataFrame:
     """Contacts per calendar month and scheme: attended and booked (attended + DNA + cancelled by
     the participant)."""

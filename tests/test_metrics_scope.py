@@ -141,7 +141,7 @@ NORTH_ANALYST = AccessScope("analyst", forces=frozenset({"Force A"}), districts=
 
 
 @pytest.mark.parametrize("name", ["contacts_by_month", "onward_by_agency", "exit_reasons",
-                                  "cohort_review", "cost_by_scheme"])
+                                  "cohort_review", "cost_by_scheme", "scheme_targets"])
 def test_page_views_in_a_district_scope_equal_that_district_alone(warehouses, name):
     from metrics import views
 

@@ -14,9 +14,10 @@ display.tiles(results, ["engaged", "median_days_to_first_contact", "attendance_r
 by_scheme = data.breakdown(ctx.warehouse, ctx.scope, ctx.filter, "scheme",
                            ["median_contacts_per_month", "contact_target_met_rate"])
 left, right = st.columns(2)
+targets = data.detail(ctx.warehouse, "scheme_targets", ctx.scope, ctx.filter)
 left.plotly_chart(figures.figure_value_by_cohort(display.cells(by_scheme, "median_contacts_per_month"),
-                                                 "Attended contacts per month (median)", "Scheme",
-                                                 "contacts per month"), key="per_month")
+                                                 "Attended contacts per month (median) against target",
+                                                 "Scheme", "contacts per month", targets), key="per_month")
 right.plotly_chart(figures.figure_rate_by_cohort(display.cells(by_scheme, "contact_target_met_rate"),
                                                  "Share meeting the scheme's contact target", "Scheme"),
                    key="target")
