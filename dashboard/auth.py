@@ -17,6 +17,7 @@ policy file, an unwritable audit log) stops the app with an explanation: it fail
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import time
@@ -26,6 +27,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit import config as streamlit_config
 
+import metrics
 from dashboard import audit
 from dashboard.access_policy import (
     ROLES,
@@ -78,7 +80,9 @@ def _signed_in_viewer(settings: Settings) -> Viewer:
     if grant is None:
         _refusal_page(email)
     viewer = Viewer(scope=grant.scope, email=grant.email)
-    _audit_once("sign_in", viewer.email, grant.role, scope=audit.scope_summary(viewer.scope))
+    # One row per browser session; signed_in_at tells a new sign-in from a reused cookie.
+    _audit_once("sign_in", viewer.email, grant.role, scope=audit.scope_summary(viewer.scope),
+                signed_in_at=dt.datetime.fromtimestamp(st.user.get("iat"), dt.UTC).isoformat())
     with st.sidebar:
         if st.button("Sign out", icon=":material/logout:", key="_sign_out"):
             _audit("sign_out", viewer.email, grant.role)
@@ -193,17 +197,17 @@ class _WarehouseFacts:
 
 @functools.lru_cache(maxsize=8)
 def _read_warehouse_facts(path: str, version: tuple[int, int]) -> _WarehouseFacts:
-    # Bookkeeping, not a measure: is this the demo warehouse, and which places it covers
-    # (for the local-mode preview only).
+    # Is this the demo warehouse, and which places does it cover (for the local-mode
+    # preview's force and district choices only; a bookkeeping query, not a measure)?
     try:
         with open_read_only(Path(path)) as con:
-            row = con.execute("select demo from warehouse_meta").fetchone()
+            demo = metrics.warehouse_info(con)["demo"]
             places = con.execute("select distinct force, district from referrals "
                                  "where force is not null and district is not null order by all").fetchall()
     except Exception as exc:  # not a warehouse we can vouch for: treat it as real data
         LOG.warning("cannot read warehouse_meta of %s: %s", path, exc)
         return _WarehouseFacts(False, ())
-    return _WarehouseFacts(bool(row and row[0]), tuple(map(tuple, places)))
+    return _WarehouseFacts(bool(demo), tuple(map(tuple, places)))
 
 
 def _warehouse_facts(warehouse: WarehouseFile) -> _WarehouseFacts:

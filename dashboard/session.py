@@ -31,9 +31,6 @@ def _warehouse() -> WarehouseFile:
         with st.spinner("First start: building the warehouse from the bundled synthetic sample..."):
             ensure_sample_warehouse(warehouse.path)
         st.session_state["built_sample_now"] = True
-    if not warehouse.path.exists():
-        st.error(f"No warehouse at {warehouse.path}. Run the ingest first (see the README).")
-        st.stop()
     return warehouse
 
 
@@ -47,6 +44,9 @@ def _has_secrets() -> bool:
 def sign_in() -> Viewer:
     warehouse = _warehouse()
     viewer = auth.resolve_viewer(warehouse)
+    if not warehouse.path.exists():  # said only after sign-in: the path is not for strangers
+        st.error(f"No warehouse at {warehouse.path}. Run the ingest first (see the README).")
+        st.stop()
     st.session_state["_viewer"] = viewer
     st.session_state["_warehouse"] = warehouse
     return viewer

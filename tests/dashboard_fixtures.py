@@ -31,4 +31,6 @@ def cursor(warehouse: Path):
 
 
 def app_env(warehouse: Path) -> dict[str, str]:
-    return {"OUTCOMES_WAREHOUSE": str(warehouse), "OUTCOMES_ALLOW_UNAUTHENTICATED_LOCAL": "1"}
+    """Local mode on a test warehouse, auditing beside it (never into the repo's data/)."""
+    return {"OUTCOMES_WAREHOUSE": str(warehouse), "OUTCOMES_ALLOW_UNAUTHENTICATED_LOCAL": "1",
+            "OUTCOMES_AUDIT_LOG": str(warehouse.parent / "audit.log")}

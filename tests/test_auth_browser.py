@@ -1,0 +1,257 @@
+"""Sign-in end to end: the real app, a real OIDC round trip (mock provider on loopback), Chromium.
+
+One Streamlit server for the module, configured like a deployment: [auth] secrets pointing
+at tests/oidc_mock.py, an access policy file, an audit log, and a warehouse built from the
+bundled sample. Each test signs a different person in through a fresh browser context.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import secrets
+import time
+from pathlib import Path
+
+import openpyxl
+
+import pytest
+
+from dashboard import audit
+from dashboard.pages_catalogue import pages_for
+from pipelines.ingest import ingest
+from tests.browser import ARTIFACTS, ROOT, chromium, streamlit_server, wait_for_app
+from tests.oidc_mock import MockOIDCProvider
+
+pytestmark = pytest.mark.browser
+
+FORCE, DISTRICT, OTHER_DISTRICT = "Thames Valley Police", "Oxford", "Reading"
+PEOPLE = {
+    "analyst": "a.analyst@force.police.uk",
+    "commissioner": "c.commissioner@pcc.gov.uk",
+    "district_commander": "d.commander@force.police.uk",
+    "viewer": "v.viewer@force.police.uk",
+}
+POLICY = f"""
+[[user]]
+email = "{PEOPLE['analyst']}"
+role = "analyst"
+
+[[user]]
+email = "{PEOPLE['commissioner']}"
+role = "commissioner"
+force = "{FORCE}"
+
+[[user]]
+email = "{PEOPLE['district_commander']}"
+role = "district_commander"
+force = "{FORCE}"
+districts = ["{DISTRICT}"]
+
+[[user]]
+email = "{PEOPLE['viewer']}"
+role = "viewer"
+force = "{FORCE}"
+"""
+
+
+class Deployment:
+    def __init__(self, url: str, idp: MockOIDCProvider, audit_log: Path, browser):
+        self.url, self.idp, self.audit_log, self.browser = url, idp, audit_log, browser
+
+    def audit_rows(self) -> list[dict]:
+        return audit.read_rows(self.audit_log)
+
+    def sign_in(self, email: str, path: str = "", extra_claims: dict | None = None):
+        """A fresh browser signs in as `email`; returns the page, settled."""
+        self.idp.email = email
+        self.idp.extra_claims = extra_claims or {}
+        context = self.browser.new_context()
+        page = context.new_page()
+        page.goto(f"{self.url}/{path}")
+        page.get_by_role("button", name="Sign in").click()
+        # Back from the provider: either this person's pages or a refusal.
+        page.locator("[data-testid='stSidebarNav'], [data-testid='stMain'] h1:has-text('No access')") \
+            .first.wait_for(timeout=60_000)
+        settle(page)
+        return page
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory):
+    root = tmp_path_factory.mktemp("deployment")
+    warehouse = root / "warehouse.duckdb"
+    assert ingest(ROOT / "sample_data" / "demo", warehouse, bundled_sample=True).status == "ok"
+    (root / "access_policy.toml").write_text(POLICY)
+    audit_log = root / "audit" / "audit.log"
+    with MockOIDCProvider() as idp:
+        secrets_file = root / "secrets.toml"
+        secrets_file.write_text(
+            f'warehouse_path = "{warehouse}"\n'
+            f'access_policy_path = "{root / "access_policy.toml"}"\n'
+            f'audit_log_path = "{audit_log}"\n'
+            "[auth]\n"
+            'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+            f'cookie_secret = "{secrets.token_urlsafe(32)}"\n'
+            f'client_id = "{idp.client_id}"\n'
+            f'client_secret = "{idp.client_secret}"\n'
+            f'server_metadata_url = "{idp.metadata_url}"\n'
+        )
+        env = {"STREAMLIT_SECRETS_FILES": str(secrets_file), "HOME": str(root),
+               "OUTCOMES_ACCESS_POLICY": "", "OUTCOMES_AUDIT_LOG": "", "OUTCOMES_WAREHOUSE": "",
+               "OUTCOMES_ALLOW_UNAUTHENTICATED_LOCAL": ""}
+        with streamlit_server(env=env, cwd=root) as url, chromium() as browser:
+            idp.redirect_uris = {f"{url}/oauth2callback"}  # as a real provider pins it
+            yield Deployment(url, idp, audit_log, browser)
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished running the script (any page, including refusals)."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=180_000)
+    page.wait_for_timeout(500)
+
+
+def nav_titles(page) -> list[str]:
+    links = page.locator("[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']")
+    return [link.get_attribute("aria-label") or link.inner_text().split("\n")[-1].strip()
+            for link in links.all()]
+
+
+def heading(page) -> str:
+    return page.locator("[data-testid='stMain'] h1").first.inner_text().strip()
+
+
+@pytest.mark.parametrize("role", list(PEOPLE))
+def test_each_role_signs_in_and_gets_its_own_page_list(deployment, role):
+    page = deployment.sign_in(PEOPLE[role].upper())  # the provider's case does not matter
+    try:
+        page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
+        assert nav_titles(page) == [spec.title for spec in pages_for(role)]
+        sidebar = page.locator("[data-testid='stSidebar']").inner_text()
+        assert PEOPLE[role] in sidebar and "Local mode" not in sidebar
+        assert "Preview as role" not in page.inner_text("body")
+        page.screenshot(path=ARTIFACTS / f"auth-signed-in-{role}.png")
+    finally:
+        page.context.close()
+    rows = [r for r in deployment.audit_rows() if r["email"] == PEOPLE[role]]
+    assert [(r["event"], r["role"]) for r in rows][-1] == ("sign_in", role)
+
+
+def test_row_level_pages_appear_only_for_the_roles_that_may_see_them(deployment):
+    titles = {role: {spec.title for spec in pages_for(role)} for role in PEOPLE}
+    assert {"Cohort review", "Data quality"} <= titles["analyst"]
+    assert "Cohort review" in titles["district_commander"] and "Data quality" not in titles["district_commander"]
+    assert not {"Cohort review", "Data quality"} & (titles["viewer"] | titles["commissioner"])
+
+
+def test_an_unknown_email_sees_the_refusal_page_and_is_audited(deployment):
+    page = deployment.sign_in("stranger@elsewhere.example")
+    try:
+        assert heading(page) == "No access"
+        assert "stranger@elsewhere.example" in page.inner_text("[data-testid='stMain']")
+        assert page.locator("[data-testid='stSidebarNav']").count() == 0
+        page.screenshot(path=ARTIFACTS / "auth-refused.png")
+    finally:
+        page.context.close()
+    rows = [r for r in deployment.audit_rows() if r["email"] == "stranger@elsewhere.example"]
+    assert [(r["event"], r["reason"]) for r in rows] == [("refused", "not_in_access_policy")]
+
+
+def test_an_unverified_email_is_refused(deployment):
+    page = deployment.sign_in(PEOPLE["analyst"], extra_claims={"email_verified": False})
+    try:
+        assert heading(page) == "No access"
+    finally:
+        page.context.close()
+
+
+def test_a_sign_in_older_than_a_shift_must_be_renewed(deployment):
+    deployment.idp.email = PEOPLE["analyst"]
+    deployment.idp.extra_claims = {"iat": int(time.time()) - 13 * 3600}
+    context = deployment.browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(deployment.url)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_text("Your sign-in has expired").wait_for(timeout=60_000)
+        assert page.locator("[data-testid='stSidebarNav']").count() == 0
+        deployment.idp.extra_claims = {}  # signing in again gives a fresh token
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_selector("[data-testid='stSidebarNav']", timeout=60_000)
+    finally:
+        context.close()
+
+
+def test_a_viewer_opening_a_row_level_page_by_url_does_not_get_it(deployment):
+    page = deployment.sign_in(PEOPLE["viewer"])
+    try:
+        for path in ("cohort-review", "data-quality"):
+            page.goto(f"{deployment.url}/{path}")
+            page.wait_for_selector("[data-testid='stSidebarNav']", timeout=60_000)
+            wait_for_app(page)
+            assert heading(page) not in ("Cohort review", "Data quality")
+            assert "Person (pseudonym)" not in page.inner_text("body")
+    finally:
+        page.context.close()
+
+
+def test_a_forged_identity_cookie_or_header_does_not_sign_anyone_in(deployment):
+    context = deployment.browser.new_context(extra_http_headers={
+        "X-Forwarded-Email": PEOPLE["analyst"], "X-Forwarded-User": PEOPLE["analyst"],
+        "Remote-User": PEOPLE["analyst"]})
+    forged = json.dumps({"email": PEOPLE["analyst"], "is_logged_in": True, "origin": deployment.url,
+                         "provider": "default"})
+    context.add_cookies([{"name": "_streamlit_user", "value": forged, "url": deployment.url}])
+    page = context.new_page()
+    try:
+        page.goto(deployment.url)
+        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+        assert page.locator("[data-testid='stSidebarNav']").count() == 0
+        page.screenshot(path=ARTIFACTS / "auth-sign-in.png")
+    finally:
+        context.close()
+
+
+def test_signing_out_ends_the_session_and_is_audited(deployment):
+    page = deployment.sign_in(PEOPLE["commissioner"])
+    try:
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+        page.goto(deployment.url)
+        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+        assert page.locator("[data-testid='stSidebarNav']").count() == 0
+    finally:
+        page.context.close()
+    events = [r["event"] for r in deployment.audit_rows() if r["email"] == PEOPLE["commissioner"]]
+    assert events[-2:] == ["sign_in", "sign_out"]
+
+
+def test_a_commanders_export_holds_only_their_district_and_is_audited(deployment):
+    page = deployment.sign_in(PEOPLE["district_commander"])
+    try:
+        page.goto(f"{deployment.url}/?district=Reading&district=Bristol")  # asking for more
+        page.wait_for_selector("[data-testid='stSidebarNav']", timeout=60_000)
+        settle(page)
+        button = page.locator("[data-testid='stDownloadButton'] button", has_text="Spreadsheet (XLSX)")
+        with page.expect_download(timeout=180_000) as download:
+            button.click()
+        content = Path(download.value.path()).read_bytes()
+    finally:
+        page.context.close()
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    text = "\n".join(str(cell) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)
+                     for cell in row if cell is not None)
+    assert DISTRICT in text
+    assert not [name for name in ("Reading", "Milton Keynes", "Slough", "Bristol", "County Durham", "Ashfield")
+                if name in text]
+    [row] = [r for r in deployment.audit_rows() if r["event"] == "export" and r["email"] == PEOPLE["district_commander"]]
+    assert row["kind"] == "xlsx" and row["sha256"] == hashlib.sha256(content).hexdigest()
+    assert row["role"] == "district_commander" and row["scope"] == {"forces": [FORCE], "districts": [DISTRICT]}
+
+
+def test_the_audit_log_is_json_lines_without_person_identifiers(deployment):
+    text = deployment.audit_log.read_text()
+    rows = [json.loads(line) for line in text.splitlines()]
+    assert rows and all({"ts", "event", "email", "role"} <= set(row) for row in rows)
+    assert not any(key in text for key in ('"person_id"', '"referral_id"'))
