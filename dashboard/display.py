@@ -60,7 +60,7 @@ def detail_line(result: MetricValue) -> str:
     parts = []
     if result.ci_low is not None and result.ci_high is not None:
         parts.append(f"95% CI {fmt(result.ci_low, entry.unit)} to {fmt(result.ci_high, entry.unit)}")
-    if result.numerator is not None and result.denominator is not None:
+    if entry.ratio and result.numerator is not None and result.denominator is not None:
         unit = "gbp" if entry.unit == "gbp" else "count"
         parts.append(f"{fmt(result.numerator, unit)} / {fmt(result.denominator, 'count')}")
     if result.p_value is not None:

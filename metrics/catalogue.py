@@ -165,7 +165,7 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric("matched_comparison_rate", "Comparison reoffending rate (matched)",
            "Comparison reoffending rate standardised to the participants' mix of strata: the "
            "stratum rates weighted by each stratum's share of matched participants.",
-           None, None, "share", "comparison", flags=True, breakdown=False, disclosure="derived"),
+           None, None, "share", "comparison", flags=True, breakdown=False, disclosure="rate"),
     Metric("rate_difference", "Difference in reoffending rate (participants − matched comparison)",
            "Matched participants' rate minus the standardised comparison rate, with a 95% interval "
            "and a two-sided p-value (normal approximation).",
@@ -202,8 +202,8 @@ IDS: tuple[str, ...] = tuple(BY_ID)
 # Value-only metrics whose disclosure follows another metric's (they are computed from it).
 DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "matched_comparison_rate": ("participant_matched_rate",),
-    "rate_difference": ("participant_matched_rate",),
-    "people_needed": ("participant_matched_rate",),
+    "rate_difference": ("participant_matched_rate", "matched_comparison_rate"),
+    "people_needed": ("participant_matched_rate", "matched_comparison_rate"),
 }
 
 # How the definitions are applied where metrics.md leaves a choice; printed in METRICS.md.

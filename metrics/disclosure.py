@@ -3,7 +3,8 @@
 Outside the analyst role and in every export: a count from 1 to k − 1 becomes "<k"; a rate
 whose numerator or denominator is from 1 to k − 1 becomes "*" (interval too); in a
 breakdown where exactly one cell of a metric is suppressed, the next smallest cell is
-suppressed too. Zeros are shown. The numbers are removed from the returned values, not
+suppressed too (marked "*"), and a count hidden in a cell is hidden in that cell's other
+metrics as well. Zeros are shown. The numbers are removed from the returned values, not
 just formatted away, so a suppressed number cannot reach a page or a file.
 """
 
@@ -51,6 +52,17 @@ def _disclosed_counts(value: MetricValue) -> tuple:
     return ()
 
 
+def _secret_counts(value: MetricValue, k: int) -> set:
+    counts = _disclosed_counts(value)
+    if BY_ID[value.id].disclosure == "count":
+        return {n for n in counts if n}
+    if not counts:
+        return set()
+    secret = {counts[0]} if len(counts) > 1 else set(counts)
+    secret |= {n for n in counts[1:] if is_small(n, k)}
+    return {n for n in secret if n}
+
+
 def needs_suppression(value: MetricValue, k: int = DEFAULT_K) -> bool:
     return any(is_small(n, k) for n in _disclosed_counts(value))
 
@@ -62,9 +74,11 @@ def suppress_value(value: MetricValue, k: int = DEFAULT_K) -> MetricValue:
     return _suppressed(value, k)
 
 
-def _suppressed(value: MetricValue, k: int) -> MetricValue:
-    mark = count_mark(k) if BY_ID[value.id].disclosure == "count" else RATE_MARK
-    return value.without_numbers(mark)
+def _suppressed(value: MetricValue, k: int, secondary: bool = False) -> MetricValue:
+    """Primary: a small count reads "<k", anything else "*". A value hidden only to protect
+    another (secondary suppression) reads "*": it is not small, and "<k" would say it was."""
+    small_count = BY_ID[value.id].disclosure == "count" and not secondary
+    return value.without_numbers(count_mark(k) if small_count else RATE_MARK)
 
 
 def suppress_summary(values: dict[str, MetricValue], k: int = DEFAULT_K) -> dict[str, MetricValue]:
@@ -93,6 +107,11 @@ def suppress_breakdown(frame: pd.DataFrame, k: int = DEFAULT_K) -> pd.DataFrame:
             frame.at[index, column] = getattr(value, column)
         frame.at[index, "suppressed"] = value.suppressed
 
+    # The counts each row discloses, and those that stay secret once it is suppressed (a
+    # count's value; a rate's numerator, and its denominator too when that is small).
+    disclosed_counts = {i: {n for n in _disclosed_counts(value_of(i)) if n} for i in frame.index}
+    hidden_counts = {i: _secret_counts(value_of(i), k) for i in frame.index}
+
     # primary
     for index in frame.index:
         before = value_of(index)
@@ -108,23 +127,44 @@ def suppress_breakdown(frame: pd.DataFrame, k: int = DEFAULT_K) -> pd.DataFrame:
                         if frame.at[index, "suppressed"] is None:
                             write(index, _suppressed(value_of(index), k))
 
+    def secondary() -> bool:  # exactly one suppressed cell of a metric -> also the next smallest
+        changed = False
+        for metric_id, rows in frame.groupby("metric", sort=False):
+            if BY_ID[metric_id].disclosure == "none":
+                continue
+            suppressed = rows["suppressed"].notna()
+            if suppressed.sum() != 1:
+                continue
+            candidates = []
+            for index in rows.index[~suppressed]:
+                size = _cell_size(value_of(index))
+                if size:  # zero or unknown cells protect nothing
+                    candidates.append((size, str(frame.at[index, "cell"]), index))
+            if candidates:
+                index = min(candidates)[2]
+                write(index, _suppressed(value_of(index), k, secondary=True))
+                changed = True
+        return changed
+
+    def shared_counts() -> bool:
+        """A count hidden in a cell stays hidden in that cell's other metrics: engaged = 7
+        suppressed must not reappear as the numerator of the cell's engagement_rate."""
+        changed = False
+        for _, cell_rows in frame.groupby("cell", sort=False):
+            hidden = set()
+            for index in cell_rows.index[cell_rows["suppressed"].notna()]:
+                hidden |= hidden_counts[index]
+            for index in cell_rows.index[cell_rows["suppressed"].isna()]:
+                if hidden & disclosed_counts[index]:
+                    write(index, _suppressed(value_of(index), k, secondary=True))
+                    changed = True
+        return changed
+
     follow()
-    # secondary: exactly one suppressed cell of a metric -> also the next smallest
-    for metric_id, rows in frame.groupby("metric", sort=False):
-        if BY_ID[metric_id].disclosure == "none":
-            continue
-        suppressed = rows["suppressed"].notna()
-        if suppressed.sum() != 1:
-            continue
-        candidates = []
-        for index in rows.index[~suppressed]:
-            size = _cell_size(value_of(index))
-            if size:  # zero or unknown cells protect nothing
-                candidates.append((size, str(frame.at[index, "cell"]), index))
-        if candidates:
-            index = min(candidates)[2]
-            write(index, _suppressed(value_of(index), k))
-    follow()
+    # Secondary suppression and the cells' shared counts can each start the other: repeat
+    # until neither suppresses anything more.
+    while secondary() | shared_counts():
+        follow()
     return frame
 
 

@@ -73,8 +73,11 @@ def comparison_values(person_rows: list[dict], strata: list[dict],
         "matched_participants": count("matched_participants", m["matched"]),
         "unmatched_participants": count("unmatched_participants", m["unmatched"]),
         "participant_matched_rate": participant_rate,
+        # numerator/denominator: the matched strata's comparison reoffenders and people. Not
+        # part of the JSON ("value only"), but disclosure control must see them.
         "matched_comparison_rate": MetricValue(
-            "matched_comparison_rate", m["p_c"], flags=comparison_flags if has_match else None),
+            "matched_comparison_rate", m["p_c"], numerator=int(m["comparison_reoffenders"]),
+            denominator=int(m["comparison_people"]), flags=comparison_flags if has_match else None),
         "rate_difference": MetricValue("rate_difference", m["d"], ci_low=m["ci_low"],
                                        ci_high=m["ci_high"], p_value=m["p_value"],
                                        flags=difference_flags),

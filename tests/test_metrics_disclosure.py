@@ -79,16 +79,18 @@ def rows(frame, metric_id):
 def test_one_suppressed_cell_forces_the_next_smallest_to_be_suppressed(four_schemes):
     frame = metrics.breakdown(four_schemes, VIEWER, Filter(), "scheme",
                               ["referrals", "engaged", "engagement_rate"])
-    # referrals 3, 7, 20, 6: A is small, D (6) is the next smallest
-    assert rows(frame, "referrals") == {"A": (None, "<5"), "B": (7, None), "C": (20, None),
-                                        "D": (None, "<5")}
+    # referrals 3, 7, 20, 6: A is small, D (6) is the next smallest (marked "*": not small)
     # engaged 3, 7, 20, 0: A is small; the zero protects nothing, so B goes
-    assert rows(frame, "engaged") == {"A": (None, "<5"), "B": (None, "<5"), "C": (20, None),
+    assert rows(frame, "engaged") == {"A": (None, "<5"), "B": (None, "*"), "C": (20, None),
                                       "D": (0, None)}
-    # rates: A 3/3 is small; next smallest denominator is D's 6
+    # B's hidden engaged count (7) must not reappear in B's other metrics: its rate (7/7) and
+    # its referrals (7, which with a 100% rate would give it away) are hidden too.
+    assert rows(frame, "referrals") == {"A": (None, "<5"), "B": (None, "*"), "C": (20, None),
+                                        "D": (None, "*")}
+    # rates: A 3/3 is small; next smallest denominator is D's 6; B follows its engaged count
     rates = rows(frame, "engagement_rate")
-    assert rates["A"] == (None, "*") and rates["D"] == (None, "*")
-    assert rates["B"] == (1.0, None) and rates["C"] == (1.0, None)
+    assert rates["A"] == (None, "*") and rates["D"] == (None, "*") and rates["B"] == (None, "*")
+    assert rates["C"] == (1.0, None)
     suppressed = frame[frame["suppressed"].notna()]
     assert suppressed[["value", "numerator", "denominator", "ci_low", "ci_high"]].isna().all().all()
 

@@ -13,6 +13,7 @@ export". The dashboard's download buttons (buttons.py) and the command line
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
@@ -55,9 +56,13 @@ def build_files(warehouse: Path, scope: AccessScope, flt: Filter, generated_by: 
         return {kind: render(data, kind) for kind in kinds}
     from dashboard.report.charts import SvgRenderer
 
-    with SvgRenderer() as renderer:
+    with SvgRenderer() as renderer, ThreadPoolExecutor(max_workers=1) as pool:
         data = report_data(warehouse, scope, flt, generated_by)
-        return {kind: render(data, kind, renderer) for kind in kinds}
+        # the spreadsheet is written while the PDF's charts are drawn in Chromium
+        others = {kind: pool.submit(render, data, kind) for kind in kinds if kind != "pdf"}
+        files = {"pdf": render(data, "pdf", renderer)}
+        files.update({kind: future.result() for kind, future in others.items()})
+    return {kind: files[kind] for kind in kinds}
 
 
 __all__ = ["KINDS", "ReportData", "build_files", "collect", "render", "report_data", "role_words"]

@@ -9,7 +9,7 @@ the person exporting (metrics.md, "Disclosure control").
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
@@ -75,7 +75,6 @@ class ReportData:
     data_quality: dict[str, pd.DataFrame] | None  # None outside the analyst role
     k: int = metrics.DEFAULT_K
     title: str = TITLE
-    catalogue: pd.DataFrame = field(default_factory=views.catalogue_frame)
 
     # --- words about the selection, shared by both files --------------------------------
 

@@ -74,12 +74,13 @@ def _place_labels(fig: go.Figure, trace: go.Scatter, width: int) -> None:
         inside = a[0] >= 0 and a[2] <= plot_w + 80
         return inside and all(a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1] for b in placed)
 
-    placed, positions = [], []
-    for i in sorted(range(len(xs)), key=lambda i: (-float(ys[i]), float(xs[i]))):
+    placed, positions = [], {}
+    labelled = [i for i in range(len(xs)) if texts[i]]  # the builder may leave some points unlabelled
+    for i in sorted(labelled, key=lambda i: (-float(ys[i]), float(xs[i]))):
         position = next((p for p in LABEL_POSITIONS if clear(box(i, p), placed)), "top center")
         placed.append(box(i, position))
-        positions.append((i, position))
-    trace.textposition = [p for _, p in sorted(positions)]
+        positions[i] = position
+    trace.textposition = [positions.get(i, "top center") for i in range(len(xs))]
     trace.cliponaxis = False  # a label may run into the margin rather than be cut off
     fig.update_xaxes(range=[0, x_max])
     fig.update_layout(margin={"r": 80})
@@ -116,7 +117,8 @@ def build_charts(data: ReportData) -> dict[str, Chart]:
         charts["funnel_plot"] = Chart(
             figures.figure_funnel_plot(funnel["points"], funnel["limits"], funnel["overall"]),
             caption="A scheme outside the dotted 99.8% limits differs from the all-scheme rate by more than "
-                    "chance would usually explain; inside the dashed 95% limits, the difference may be chance.")
+                    "chance would usually explain; inside the dashed 95% limits, the difference may be chance. "
+                    "Schemes outside the 95% limits are named; the table above gives every scheme's rate.")
 
     reasons = data.exit_reasons
     if not reasons.empty and reasons["exits"].notna().any():

@@ -121,6 +121,6 @@ def _definitions() -> list[dict]:
                 statistics.append("reliability flags")
             entries.append({"title": metric.title, "id": metric.id, "definition": metric.definition,
                             "numerator": metric.numerator, "denominator": metric.denominator,
-                            "statistics": ", ".join(statistics)})
+                            "statistics": ", ".join(statistics).capitalize() if statistics else ""})
         groups.append({"title": GROUP_TITLES.get(group, group.capitalize()), "metrics": entries})
     return groups
