@@ -91,58 +91,59 @@ def suppress_summary(values: dict[str, MetricValue], k: int = DEFAULT_K) -> dict
 
 
 def suppress_breakdown(frame: pd.DataFrame, k: int = DEFAULT_K) -> pd.DataFrame:
-    """Primary suppression per row, then secondary suppression per metric across cells."""
+    """Primary suppression per row, then secondary suppression per metric across cells.
+
+    Works on one MetricValue per row (plain Python, not pandas row access: a national
+    breakdown has thousands of rows) and writes the suppressed rows back at the end.
+    """
     frame = frame.copy()
     frame["suppressed"] = frame["suppressed"].astype(object)
     for column in NUMBER_COLUMNS:
         frame[column] = frame[column].astype(object)
+    labels, cells, metric_ids = list(frame.index), frame["cell"].tolist(), frame["metric"].tolist()
+    numbers = [frame[column].tolist() for column in NUMBER_COLUMNS]
+    flags, marks = frame["flags"].tolist(), frame["suppressed"].tolist()
+    given = [MetricValue(metric_ids[i], *(_none(column[i]) for column in numbers), flags=flags[i],
+                         suppressed=marks[i]) for i in range(len(labels))]
+    values = list(given)
+    by_cell = _positions(cells)
+    by_metric = _positions(metric_ids)
 
-    def value_of(index) -> MetricValue:
-        row = frame.loc[index]
-        return MetricValue(row["metric"], *(_none(row[c]) for c in NUMBER_COLUMNS),
-                           flags=row["flags"], suppressed=row["suppressed"])
-
-    def write(index, value: MetricValue) -> None:
-        for column in NUMBER_COLUMNS:
-            frame.at[index, column] = getattr(value, column)
-        frame.at[index, "suppressed"] = value.suppressed
+    def hidden(i) -> bool:
+        return not _is_na(values[i].suppressed)
 
     # The counts each row discloses, and those that stay secret once it is suppressed (a
     # count's value; a rate's numerator, and its denominator too when that is small).
-    disclosed_counts = {i: {n for n in _disclosed_counts(value_of(i)) if n} for i in frame.index}
-    hidden_counts = {i: _secret_counts(value_of(i), k) for i in frame.index}
+    disclosed_counts = [{n for n in _disclosed_counts(v) if n} for v in given]
+    hidden_counts = [_secret_counts(v, k) for v in given]
 
     # primary
-    for index in frame.index:
-        before = value_of(index)
-        after = suppress_value(before, k)
-        if after is not before:
-            write(index, after)
+    values = [suppress_value(v, k) for v in values]
 
     def follow() -> None:  # values that follow another metric of the same cell
         for metric_id, sources in FOLLOWS.items():
-            for _, cell_rows in frame.groupby("cell", sort=False):
-                if cell_rows.loc[cell_rows["metric"].isin(sources), "suppressed"].notna().any():
-                    for index in cell_rows.index[cell_rows["metric"] == metric_id]:
-                        if frame.at[index, "suppressed"] is None:
-                            write(index, _suppressed(value_of(index), k))
+            for positions in by_cell.values():
+                if any(metric_ids[i] in sources and hidden(i) for i in positions):
+                    for i in positions:
+                        if metric_ids[i] == metric_id and values[i].suppressed is None:
+                            values[i] = _suppressed(values[i], k)
 
     def secondary() -> bool:  # exactly one suppressed cell of a metric -> also the next smallest
         changed = False
-        for metric_id, rows in frame.groupby("metric", sort=False):
+        for metric_id, positions in by_metric.items():
             if BY_ID[metric_id].disclosure == "none":
                 continue
-            suppressed = rows["suppressed"].notna()
-            if suppressed.sum() != 1:
+            shown = [i for i in positions if not hidden(i)]
+            if len(positions) - len(shown) != 1:
                 continue
             candidates = []
-            for index in rows.index[~suppressed]:
-                size = _cell_size(value_of(index))
+            for i in shown:
+                size = _cell_size(values[i])
                 if size:  # zero or unknown cells protect nothing
-                    candidates.append((size, str(frame.at[index, "cell"]), index))
+                    candidates.append((size, str(cells[i]), labels[i], i))
             if candidates:
-                index = min(candidates)[2]
-                write(index, _suppressed(value_of(index), k, secondary=True))
+                i = min(candidates)[3]
+                values[i] = _suppressed(values[i], k, secondary=True)
                 changed = True
         return changed
 
@@ -150,13 +151,14 @@ def suppress_breakdown(frame: pd.DataFrame, k: int = DEFAULT_K) -> pd.DataFrame:
         """A count hidden in a cell stays hidden in that cell's other metrics: engaged = 7
         suppressed must not reappear as the numerator of the cell's engagement_rate."""
         changed = False
-        for _, cell_rows in frame.groupby("cell", sort=False):
-            hidden = set()
-            for index in cell_rows.index[cell_rows["suppressed"].notna()]:
-                hidden |= hidden_counts[index]
-            for index in cell_rows.index[cell_rows["suppressed"].isna()]:
-                if hidden & disclosed_counts[index]:
-                    write(index, _suppressed(value_of(index), k, secondary=True))
+        for positions in by_cell.values():
+            secret = set()
+            for i in positions:
+                if hidden(i):
+                    secret |= hidden_counts[i]
+            for i in [i for i in positions if not hidden(i)]:
+                if secret & disclosed_counts[i]:
+                    values[i] = _suppressed(values[i], k, secondary=True)
                     changed = True
         return changed
 
@@ -165,7 +167,26 @@ def suppress_breakdown(frame: pd.DataFrame, k: int = DEFAULT_K) -> pd.DataFrame:
     # until neither suppresses anything more.
     while secondary() | shared_counts():
         follow()
+    for i, value in enumerate(values):
+        if value is not given[i]:
+            for column in NUMBER_COLUMNS:
+                frame.at[labels[i], column] = getattr(value, column)
+            frame.at[labels[i], "suppressed"] = value.suppressed
     return frame
+
+
+def _positions(keys: list) -> dict:
+    """Row positions per key, in order of first appearance (a groupby without sorting; a
+    missing key belongs to no group)."""
+    groups: dict = {}
+    for i, key in enumerate(keys):
+        if not _is_na(key):
+            groups.setdefault(key, []).append(i)
+    return groups
+
+
+def _is_na(x) -> bool:
+    return _none(x) is None
 
 
 def suppress_survival(curves: pd.DataFrame, k: int = DEFAULT_K) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 
 Each public measure builds these once, as TEMP tables on the caller's cursor (allowed on a
 read-only warehouse, private to that cursor), runs its aggregate queries over them and
-drops them. This keeps the 5M-contact and 1.5M-offence scans to one each per call.
+drops them. Contacts come summed per referral (the warehouse's referral_activity), and the
+1.5M offences are scanned once per call.
 Use one cursor per call; a cursor is never used by two calls at once.
 """
 
@@ -12,7 +13,7 @@ import duckdb
 
 from metrics import sql
 
-_REFERRAL_CTES = ["selected_referrals", "contact_facts", "onward_facts", "review_facts"]
+_REFERRAL_CTES = ["selected_referrals"]
 _PERSON_CTES = ["selected_people", "people", "person_offences"]
 
 

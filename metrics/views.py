@@ -59,7 +59,7 @@ def filter_options(con: duckdb.DuckDBPyConnection, scope: AccessScope) -> dict:
     """)
     referrals = BY_NAME["referrals"]
     return {
-        "schemes": sorted(set(zip(found["scheme_id"], found["scheme_name"])), key=lambda s: s[1]),
+        "schemes": sorted(set(zip(found["scheme_id"], found["scheme_name"])), key=lambda s: (s[1], s[0])),
         "districts": sorted(found["district"].unique().tolist()),
         "pathways": list(referrals.column("pathway").categories),
         "sexes": list(referrals.column("sex").categories),
@@ -81,11 +81,12 @@ def contacts_by_month(con, scope: AccessScope, flt: Filter, *, suppress: bool | 
     """Contacts per calendar month and scheme: attended and booked (attended + DNA + cancelled by
     the participant)."""
     frame = _frame(con, scope, flt, """
-        SELECT strftime(e.contact_date, '%Y-%m') AS month, s.scheme_name AS scheme,
-               count(*) FILTER (WHERE e.outcome = 'attended') AS attended,
-               count(*) FILTER (WHERE e.outcome <> 'cancelled_by_service') AS booked
+        SELECT strftime(m.month, '%Y-%m') AS month, s.scheme_name AS scheme,
+               sum(m.contacts_attended)::BIGINT AS attended,
+               sum(m.contacts_attended + m.contacts_did_not_attend + m.contacts_cancelled_by_participant)::BIGINT
+                   AS booked
         FROM selected_referrals AS r
-        JOIN engagements AS e USING (referral_id)
+        JOIN referral_contact_months AS m USING (referral_id)
         JOIN schemes AS s USING (scheme_id)
         GROUP BY ALL ORDER BY month, scheme
     """)
@@ -159,9 +160,9 @@ def cost_by_scheme(con, scope: AccessScope, flt: Filter, *, suppress: bool | Non
     schemes = flt.schemes or tuple(s for s, _ in options)
     names = dict(options)
     rows = []
+    by_scheme = cost.cost_values_by_scheme(con, _params(con, scope, replace(flt, schemes=schemes)))
     for scheme_id in schemes:
-        params = _params(con, scope, replace(flt, schemes=(scheme_id,)))
-        for value in cost.cost_values(con, params).values():
+        for value in by_scheme[scheme_id].values():
             rows.append({"by": "scheme", "cell": scheme_id, "label": names.get(scheme_id, scheme_id),
                          "metric": value.id, "value": value.value, "numerator": value.numerator,
                          "denominator": value.denominator, "ci_low": None, "ci_high": None, "p_value": None,

@@ -2,8 +2,12 @@
 
 The next warehouse is built in a new file beside the live one and moved over it with
 os.replace, so a failed or killed ingest leaves the live file exactly as it was, and a
-reader sees the old or the new warehouse, never a mix. Validation and staging happen in
-an in-memory DuckDB, so raw person identifiers never touch a file.
+reader sees the old or the new warehouse, never a mix. Validation happens in an in-memory
+DuckDB, so raw person identifiers never touch a file.
+
+An extract whose file has not changed is re-validated from the previous warehouse (its
+model rows, which keep their source line, plus its quarantined rows), so cross-extract
+rules stay true when a newer file of another extract arrives.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import fcntl
 import hashlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,14 +26,12 @@ from typing import Callable
 import duckdb
 import pyarrow as pa
 
-from pipelines import validate
-from pipelines.audits import run_audits
+from pipelines import derived, parse
+from pipelines.build import MALFORMED, WORKERS, Build
 from pipelines.contracts import BY_NAME, EXTRACTS, FORMATS, REASON_CODES, Extract
 from pipelines.pseudonym import MissingKeyError, PseudonymKey, resolve_key
-from pipelines.readers import LINE, ExtractFile, FatalError, find_files, read_extract
+from pipelines.readers import ExtractFile, FatalError, find_files, read_extract
 
-SQL_DIR = Path(__file__).parent / "sql"
-MALFORMED = "bad_row"  # a CSV record with the wrong number of fields
 
 Progress = Callable[[str], None]
 
@@ -94,27 +97,25 @@ def _ingest(source_dir: Path, warehouse: Path, as_of_flag, configured_key, progr
         changed: dict[str, ExtractFile] = {}
         reports: dict[str, FileReport] = {}
         hashes: dict[str, str] = {}
-        for name, path in paths.items():
-            raw = path.read_bytes()
-            content_hash = hashlib.sha256(raw).hexdigest()
-            if previous.current_hashes.get(name) == (path.name, content_hash):
-                reports[name] = FileReport(name, path.name, skipped=True)
-                continue
-            progress(f"reading {path.name}")
-            extract_file = read_extract(path, BY_NAME[name], raw)
-            del raw
-            extract_file.table = _pseudonymise(extract_file.table, extract_file.extract, key)
-            extract_file.malformed = _malformed_raw_values(extract_file, key)
-            changed[name] = extract_file
-            hashes[name] = content_hash
-            reports[name] = FileReport(name, path.name, unknown_columns=extract_file.unknown_columns)
-        as_of = as_of_flag or _manifest_as_of(manifest)
-        if not changed and previous.exists and (as_of is None or as_of == previous.as_of):
-            return IngestReport(as_of=previous.as_of.isoformat(), files=list(reports.values()),
-                                unlinked_offence_people=previous.unlinked_offence_people)
-        progress("validating")
-        build = _Build(warehouse if previous.exists else None, changed)
+        build = Build(warehouse if previous.exists else None)
         try:
+            with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # largest files first
+                futures = {name: pool.submit(_load_file, name, path, previous, key, build, progress)
+                           for name, path in sorted(paths.items(), key=lambda item: -item[1].stat().st_size)}
+                for name, path in paths.items():  # contract order: the first failing file is reported
+                    content_hash, extract_file = futures[name].result()
+                    if extract_file is None:
+                        reports[name] = FileReport(name, path.name, skipped=True)
+                        continue
+                    changed[name] = extract_file
+                    hashes[name] = content_hash
+                    reports[name] = FileReport(name, path.name, unknown_columns=extract_file.unknown_columns)
+            as_of = as_of_flag or _manifest_as_of(manifest)
+            if not changed and previous.current_layout and (as_of is None or as_of == previous.as_of):
+                return IngestReport(as_of=previous.as_of.isoformat(), files=list(reports.values()),
+                                    unlinked_offence_people=previous.unlinked_offence_people)
+            progress("validating")
+            build.add_previous({name: f for name, (f, _) in previous.current_hashes.items()})
             as_of = build.validate(as_of)
             progress("publishing")
             counts = build.counts()
@@ -122,15 +123,30 @@ def _ingest(source_dir: Path, warehouse: Path, as_of_flag, configured_key, progr
                 if not report.skipped:
                     _fill_counts(report, counts.get(name, {}), changed[name])
             unlinked = build.unlinked_offence_people()
-            build.publish(warehouse, as_of, manifest, key, reports, hashes)
+            build.publish(warehouse, as_of, manifest, key, reports, hashes, unlinked)
         finally:
             build.close()
     return IngestReport(as_of=as_of.isoformat(), files=list(reports.values()), unlinked_offence_people=unlinked)
 
 
-def _path_literal(path: Path) -> str:
-    """ATTACH takes no parameters; this is our own file path, quoted, never a data value."""
-    return "'" + str(path).replace("'", "''") + "'"
+def _load_file(name: str, path: Path, previous: _Previous, key: PseudonymKey, build: Build,
+               progress: Progress) -> tuple[str, ExtractFile | None]:
+    """The file's content hash, and its rows, typed into the build (None when the same file
+    was loaded last time)."""
+    raw = path.read_bytes()
+    content_hash = hashlib.sha256(raw).hexdigest()
+    if previous.current_hashes.get(name) == (path.name, content_hash):
+        return content_hash, None
+    progress(f"reading {path.name}")
+    extract_file = read_extract(path, BY_NAME[name], raw)
+    del raw
+    # A compact copy of the text as sent (person_id pseudonymised): typed, and kept for the
+    # quarantine's raw values.
+    extract_file.table = parse.encode(_pseudonymise(extract_file.table, extract_file.extract, key),
+                                      extract_file.extract)
+    extract_file.malformed = _malformed_raw_values(extract_file, key)
+    build.add_file(extract_file)
+    return content_hash, extract_file
 
 
 def _read_manifest(source_dir: Path) -> dict:
@@ -177,8 +193,7 @@ def _pseudonymise(table: pa.Table, extract: Extract, key: PseudonymKey) -> pa.Ta
     for column in extract.columns:
         if column.pseudonymise:
             i = table.column_names.index(column.name)
-            pseudonyms = [key.pseudonymise(chunk) for chunk in table.column(i).chunks]
-            table = table.set_column(i, column.name, pa.chunked_array(pseudonyms, pa.string()))
+            table = table.set_column(i, column.name, key.pseudonymise(table.column(i).combine_chunks()))
     return table
 
 
@@ -210,6 +225,7 @@ class _Previous:
     as_of: dt.date | None = None
     current_hashes: dict[str, tuple[str, str]] = field(default_factory=dict)
     unlinked_offence_people: int = 0
+    current_layout: bool = False  # False: built by an earlier version; rebuilt even if no file changed
 
 
 def _previous_state(warehouse: Path, key: PseudonymKey) -> _Previous:
@@ -234,137 +250,13 @@ def _previous_state(warehouse: Path, key: PseudonymKey) -> _Previous:
             "select extract, file, content_hash from ingest_log qualify "
             "row_number() over (partition by extract order by loaded_at desc, seq desc) = 1"
         ).fetchall()
+        tables = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+        with_lines = {t for (t,) in con.execute(
+            "select table_name from duckdb_columns() where column_name = 'source_line'").fetchall()}
     finally:
         con.close()
-    return _Previous(True, meta[0], {e: (f, h) for e, f, h in rows}, meta[2])
-
-
-class _Build:
-    """The next warehouse, assembled in an in-memory DuckDB."""
-
-    def __init__(self, previous_warehouse: Path | None, changed: dict[str, ExtractFile]):
-        self.con = duckdb.connect(":memory:")
-        self.con.execute("set preserve_insertion_order = true")
-        if previous_warehouse:
-            self.con.execute(f"attach {_path_literal(previous_warehouse)} as prev (read_only)")
-        self.has_previous = previous_warehouse is not None
-        self.changed = changed
-        for extract in EXTRACTS:
-            self._stage(extract)
-        self.con.execute((SQL_DIR / "macros.sql").read_text())
-
-    def _stage(self, extract: Extract) -> None:
-        """staged_<e>: the new file's text, or the previous warehouse's."""
-        names = ", ".join(f'"{c.name}"' for c in extract.columns)
-        if extract.name in self.changed:
-            extract_file = self.changed[extract.name]
-            self.con.register(f"arrow_{extract.name}", extract_file.table)
-            file_name = extract_file.path.name.replace("'", "''")
-            # Materialised: DuckDB scans its own tables in parallel, much faster than Arrow.
-            self.con.execute(
-                f"create table staged_{extract.name} as "
-                f"select '{file_name}' as _file, {LINE} as _line, {names} from arrow_{extract.name}"
-            )
-            self.con.unregister(f"arrow_{extract.name}")
-        elif self.has_previous:
-            self.con.execute(f"create view staged_{extract.name} as select * from prev.staged_{extract.name}")
-        else:
-            columns = ", ".join(f'"{c.name}" varchar' for c in extract.columns)
-            self.con.execute(f"create table staged_{extract.name} (_file varchar, _line bigint, {columns})")
-
-    def validate(self, as_of: dt.date | None) -> dt.date:
-        for extract in EXTRACTS:
-            self.con.execute(validate.typed_sql(extract, f"staged_{extract.name}"))
-        if as_of is None:
-            as_of = self.con.execute(validate.as_of_sql(list(EXTRACTS))).fetchall()[0][0]
-            if as_of is None:
-                raise FatalError("no dates in the extracts to set as_of from; give --as-of or manifest.json as_of")
-        for extract in EXTRACTS:  # contract order: an extract after the ones it references
-            sql = validate.checked_sql(extract)
-            self.con.execute(sql, {"as_of": as_of} if "$as_of" in sql else None)
-            self.con.execute(validate.valid_sql(extract))
-        return as_of
-
-    def counts(self) -> dict[str, dict[str, int]]:
-        counts: dict[str, dict[str, int]] = {}
-        for extract in EXTRACTS:
-            rows = self.con.execute(
-                f"select _reason, count(*) from checked_{extract.name} where _reason is not null group by 1"
-            ).fetchall()
-            counts[extract.name] = dict(rows)
-        return counts
-
-    def unlinked_offence_people(self) -> int:
-        return self.con.execute(
-            "select count(distinct person_id) from valid_offences where person_id not in "
-            "(select person_id from valid_referrals union select person_id from valid_comparison)"
-        ).fetchall()[0][0]
-
-    def publish(self, warehouse: Path, as_of, manifest, key, reports, hashes) -> None:
-        building = warehouse.with_name(f".{warehouse.name}.building-{os.getpid()}")
-        building.unlink(missing_ok=True)
-        con = self.con
-        con.execute(f"attach {_path_literal(building)} as next")
-        try:
-            for extract in EXTRACTS:
-                model = (SQL_DIR / f"{extract.name}.sql").read_text()
-                con.execute(f"create table next.{extract.name} as {model}")
-                con.execute(f"create table next.staged_{extract.name} as select * from staged_{extract.name}")
-            run_audits(con, schema="next")
-            self._publish_quarantine()
-            self._publish_log(reports, hashes)
-            con.execute(
-                "create table next.warehouse_meta as select ?::date as as_of, ?::varchar as source, ?::boolean as demo, "
-                "current_timestamp::timestamp as built_at, ? as key_fingerprint, ? as unlinked_offence_people",
-                [as_of, manifest.get("source"), key.demo, key.fingerprint, self.unlinked_offence_people()],
-            )
-            con.execute("checkpoint next")
-            con.execute("detach next")
-            if self.has_previous:
-                con.execute("detach prev")
-            os.replace(building, warehouse)
-        except BaseException:
-            building.unlink(missing_ok=True)
-            raise
-
-    def _publish_quarantine(self) -> None:
-        selects = [validate.quarantine_sql(e) for e in EXTRACTS]
-        self.con.execute("create table next.quarantine as " + " union all ".join(selects) + " order by extract, line")
-        for extract_file in self.changed.values():
-            if extract_file.malformed:
-                self.con.executemany(
-                    "insert into next.quarantine values (?, ?, ?, ?, ?)",
-                    [(extract_file.extract.name, extract_file.path.name, line, MALFORMED, values)
-                     for line, values in extract_file.malformed],
-                )
-        if self.has_previous:  # malformed rows of unchanged files stay quarantined
-            unchanged = [e.name for e in EXTRACTS if e.name not in self.changed]
-            self.con.execute(
-                "insert into next.quarantine select * from prev.quarantine "
-                "where reason = ? and list_contains(?, extract)",
-                [MALFORMED, unchanged],
-            )
-
-    def _publish_log(self, reports, hashes) -> None:
-        self.con.execute(
-            "create table next.ingest_log (seq integer, file varchar, content_hash varchar, extract varchar, "
-            "rows_read bigint, rows_loaded bigint, rows_quarantined bigint, loaded_at timestamp)"
-        )
-        start = 0
-        if self.has_previous:
-            self.con.execute("insert into next.ingest_log select * from prev.ingest_log")
-            start = self.con.execute("select coalesce(max(seq), 0) from prev.ingest_log").fetchall()[0][0]
-        loaded_at = dt.datetime.now().replace(microsecond=0)
-        rows = [
-            (start + i + 1, r.file, hashes[r.extract], r.extract, r.rows_read, r.rows_loaded,
-             r.rows_quarantined, loaded_at)
-            for i, r in enumerate(r for r in reports.values() if not r.skipped)
-        ]
-        if rows:
-            self.con.executemany("insert into next.ingest_log values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-
-    def close(self) -> None:
-        self.con.close()
+    layout = set(derived.DERIVED_TABLES) <= tables and {e.name for e in EXTRACTS} <= with_lines
+    return _Previous(True, meta[0], {e: (f, h) for e, f, h in rows}, meta[2], layout)
 
 
 def _malformed_raw_values(extract_file: ExtractFile, key: PseudonymKey) -> list[tuple[int, str]]:

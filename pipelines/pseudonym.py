@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,28 +26,36 @@ class MissingKeyError(Exception):
 class PseudonymKey:
     secret: bytes
     demo: bool
+    # raw value -> pseudonym, for this ingest: one person is in referrals, offences and
+    # comparison, and is hashed once.
+    _known: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def fingerprint(self) -> str:
         """Identifies the key (to refuse mixing keys in one warehouse) without revealing it."""
         return hmac.new(self.secret, b"diversion-outcomes key fingerprint", hashlib.sha256).hexdigest()[:16]
 
-    def pseudonymise(self, values: pa.Array) -> pa.Array:
-        """HMAC of each distinct trimmed value; blanks stay blank (they are `missing_value`)."""
-        values = pc.utf8_trim(pc.fill_null(values, ""), " \t")
-        distinct = pc.unique(values)
+    def pseudonymise(self, values: pa.Array) -> pa.DictionaryArray:
+        """HMAC of each distinct trimmed value; blanks stay blank (they are `missing_value`).
+        Dictionary-encoded: each value is hashed once however many rows carry it."""
+        encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values, null_encoding="encode")
         inner, outer = _hmac_pads(self.secret)
+        known = self._known
         pseudonyms = []
-        for raw in distinct.to_pylist():
-            if raw == "":
-                pseudonyms.append("")
-                continue
-            digest = inner.copy()
-            digest.update(raw.encode("utf-8"))
-            final = outer.copy()
-            final.update(digest.digest())
-            pseudonyms.append(final.hexdigest())
-        return pc.take(pa.array(pseudonyms, pa.string()), pc.index_in(values, distinct))
+        for raw in encoded.dictionary.to_pylist():
+            text = (raw or "").strip(" \t")
+            pseudonym = known.get(text)
+            if pseudonym is None:
+                pseudonym = ""
+                if text != "":
+                    digest = inner.copy()
+                    digest.update(text.encode("utf-8"))
+                    final = outer.copy()
+                    final.update(digest.digest())
+                    pseudonym = final.hexdigest()
+                known[text] = pseudonym
+            pseudonyms.append(pseudonym)
+        return pa.DictionaryArray.from_arrays(encoded.indices, pa.array(pseudonyms, pa.string()))
 
     def pseudonym(self, raw: str) -> str:
         return hmac.new(self.secret, raw.strip(" \t").encode("utf-8"), hashlib.sha256).hexdigest()

@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -20,6 +22,7 @@ import pyarrow.parquet as pq
 from pipelines.contracts import FORMATS, Extract
 
 LINE = "_line"
+_BLANK = re.compile(rb"[\xef\xbb\xbf]*[ \t\n\r\f\v]*")
 
 
 class FatalError(Exception):
@@ -102,7 +105,7 @@ def _decode_csv_text(raw: bytes, path: Path) -> str:
 def _read_csv(path: Path, raw: bytes):
     """Fast path with Arrow (UTF-8); the csv module when line numbers and rows disagree or the
     text is Windows-1252."""
-    if not raw.lstrip(b"\xef\xbb\xbf").strip():
+    if _BLANK.fullmatch(raw):  # nothing but byte-order marks and white space (no copy of the bytes)
         raise FatalError(f"{path.name}: the file has no header row")
     line_breaks = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
     first_line = raw[: raw.find(b"\n") if b"\n" in raw else len(raw)]
@@ -122,7 +125,7 @@ def _read_csv(path: Path, raw: bytes):
         simple = False
     if simple:
         table = table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
-        lines = list(range(2, table.num_rows + 2))
+        lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
         return table.column_names, [table.column(i) for i in range(table.num_columns)], lines, []
     return _read_csv_slow(_decode_csv_text(raw, path), path)
 
@@ -204,4 +207,4 @@ def _read_parquet(path: Path):
         else:
             columns.append(pa.array([_cell_text(v) for v in column.to_pylist()], pa.string()))
     # Parquet has no header line: a row's "line" is its 1-based row number.
-    return table.column_names, columns, list(range(1, table.num_rows + 1)), []
+    return table.column_names, columns, np.arange(1, table.num_rows + 1, dtype=np.int64), []

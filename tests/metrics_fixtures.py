@@ -4,7 +4,8 @@
 the model tables of pipelines/WAREHOUSE.md (columns and types from pipelines/contracts.py)
 and the given rows. Derived columns are filled the way the warehouse fills them:
 referrals.force (the scheme's force), referrals.age_band, referrals.intake_quarter and
-comparison.age_band. Columns a test does not care about get a plain default. Kept a single
+comparison.age_band; the derived tables (referral_activity) are built by the pipeline's own SQL.
+Columns a test does not care about get a plain default. Kept a single
 function so that it can later go through the real ingest instead.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import derived as derived_tables
 from pipelines.contracts import AGE_BANDS, BY_NAME, EXTRACTS
 
 DEFAULTS = {
@@ -102,6 +104,7 @@ def make_warehouse(path: str | Path, as_of: str | date, *, source: str = "test f
                 placeholders = ", ".join("?" for _ in names)
                 con.executemany(
                     f"INSERT INTO {extract.name} ({', '.join(names)}) VALUES ({placeholders})", rows)
+        derived_tables.build(con)  # referral_activity, as the ingest builds it
         con.execute("CREATE TABLE warehouse_meta (as_of DATE, source VARCHAR, demo BOOLEAN, "
                     "built_at TIMESTAMP)")
         con.execute("INSERT INTO warehouse_meta VALUES (?, ?, ?, ?)",

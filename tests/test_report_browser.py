@@ -81,9 +81,9 @@ def test_a_previewed_viewer_downloads_their_own_suppressed_view(deployment):
     try:
         page.goto(url)
         wait_for_app(page)
-        page.get_by_text("Preview as role").click()
-        page.get_by_test_id("stSelectbox").filter(has_text="Role").click()
-        page.get_by_role("option", name="Viewer").click()
+        page.get_by_text("Preview as role").click(timeout=90_000)
+        page.get_by_test_id("stSelectbox").filter(has_text="Role").click(timeout=90_000)
+        page.get_by_role("option", name="Viewer").click(timeout=90_000)
         wait_for_app(page)
         page.get_by_test_id("stSidebar").get_by_text("viewer · Thames Valley").wait_for(timeout=30_000)
         xlsx = Path(download(page, "Spreadsheet (XLSX)").path()).read_bytes()

@@ -5,9 +5,10 @@ with comparison as (
 
 final as (
     select
-        comparison.*,
-        age_band(comparison.age_at_index) as age_band
+        comparison.* exclude (source_line),
+        age_band(comparison.age_at_index) as age_band,
+        comparison.source_line
     from comparison
 )
 
-select * from final order by person_id, index_date
+select * from final

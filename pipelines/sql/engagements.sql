@@ -7,4 +7,4 @@ final as (
     select * from engagements
 )
 
-select * from final order by referral_id, contact_date
+select * from final

@@ -7,4 +7,4 @@ final as (
     select * from exits
 )
 
-select * from final order by referral_id
+select * from final

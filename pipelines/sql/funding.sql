@@ -8,4 +8,4 @@ final as (
     select * from funding
 )
 
-select * from final order by scheme_id, financial_year_start
+select * from final

@@ -8,4 +8,4 @@ final as (
     select * from offences
 )
 
-select * from final order by person_id, offence_date
+select * from final

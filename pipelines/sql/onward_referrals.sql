@@ -7,4 +7,4 @@ final as (
     select * from onward_referrals
 )
 
-select * from final order by referral_id, referred_on_date
+select * from final

@@ -9,13 +9,14 @@ schemes as (
 
 final as (
     select
-        referrals.*,
+        referrals.* exclude (source_line),
         schemes.force,
         age_band(referrals.age_at_referral) as age_band,
         -- calendar quarter of referral_date, e.g. 2023-Q2
-        strftime(referrals.referral_date, '%Y') || '-Q' || quarter(referrals.referral_date) as intake_quarter
+        strftime(referrals.referral_date, '%Y') || '-Q' || quarter(referrals.referral_date) as intake_quarter,
+        referrals.source_line
     from referrals
     join schemes using (scheme_id)
 )
 
-select * from final order by referral_id
+select * from final

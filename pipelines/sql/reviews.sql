@@ -7,4 +7,4 @@ final as (
     select * from reviews
 )
 
-select * from final order by referral_id, review_date
+select * from final

@@ -8,4 +8,4 @@ final as (
     select * from schemes
 )
 
-select * from final order by scheme_id
+select * from final
