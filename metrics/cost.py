@@ -15,8 +15,17 @@ IDS = ("cost_per_referral", "cost_per_completion")
 SCHEMES_OUTSIDE_SCOPE = "schemes_outside_scope"
 
 
+# The selected schemes together: their per-scheme rows summed (one definition of cost).
+_TOTAL = """
+SELECT sum(funding_rows) AS funding_rows, sum(prorated_funding_gbp) AS prorated_funding_gbp,
+       coalesce(sum(referrals), 0) AS referrals, coalesce(sum(completions), 0) AS completions,
+       coalesce(sum(schemes_outside_scope), 0) AS schemes_outside_scope
+FROM ({per_scheme})
+"""
+
+
 def cost_values(con: duckdb.DuckDBPyConnection, params: dict) -> dict[str, MetricValue]:
-    cur = sql.run(con, sql.text("cost"), params)
+    cur = sql.run(con, _TOTAL.format(per_scheme=sql.text("cost_by_scheme")), params)
     return _values(dict(zip([d[0] for d in cur.description], cur.fetchone())))
 
 

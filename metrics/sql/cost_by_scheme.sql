@@ -1,10 +1,13 @@
--- cost.sql for each scheme of $schemes on its own, in one query: as if that scheme were the
--- only one selected. A scheme outside the scope's forces has no row.
+-- Cost metrics per scheme: each selected scheme's funding prorated by day onto the date range,
+-- and the referrals / completed exits it is divided by, as if that scheme were the only one
+-- selected (no scheme filter = every scheme). Only the scheme and date filters apply. The cost
+-- of several schemes together is the sum of their rows (metrics/cost.py). A scheme outside the
+-- scope's forces has no row.
 WITH cost_schemes AS (
     SELECT
         s.scheme_id,
-        -- as in cost.sql: a district-restricted scope sees a scheme's cost only when every
-        -- referral to it in the range is in its districts
+        -- A district-restricted scope sees a scheme's cost only when every referral to it in
+        -- the range is in its districts (else the denominator would count other districts').
         $scope_districts::VARCHAR[] IS NULL OR (
             coalesce(list_contains($scope_districts::VARCHAR[], s.district), false)
             AND NOT EXISTS (
@@ -16,7 +19,7 @@ WITH cost_schemes AS (
             )
         ) AS visible
     FROM schemes AS s
-    WHERE list_contains($schemes::VARCHAR[], s.scheme_id)
+    WHERE (len($schemes::VARCHAR[]) = 0 OR list_contains($schemes::VARCHAR[], s.scheme_id))
       AND ($scope_forces::VARCHAR[] IS NULL OR list_contains($scope_forces::VARCHAR[], s.force))
 ),
 
