@@ -97,24 +97,25 @@ def _ingest(source_dir: Path, warehouse: Path, as_of_flag, configured_key, progr
         changed: dict[str, ExtractFile] = {}
         reports: dict[str, FileReport] = {}
         hashes: dict[str, str] = {}
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # largest files first
+            futures = {name: pool.submit(_read_file, name, path, previous, key, progress)
+                       for name, path in sorted(paths.items(), key=lambda item: -item[1].stat().st_size)}
+            for name, path in paths.items():  # contract order: the first failing file is reported
+                content_hash, extract_file = futures[name].result()
+                if extract_file is None:
+                    reports[name] = FileReport(name, path.name, skipped=True)
+                    continue
+                changed[name] = extract_file
+                hashes[name] = content_hash
+                reports[name] = FileReport(name, path.name, unknown_columns=extract_file.unknown_columns)
+        as_of = as_of_flag or _manifest_as_of(manifest)
+        if not changed and previous.current_layout and (as_of is None or as_of == previous.as_of):
+            return IngestReport(as_of=previous.as_of.isoformat(), files=list(reports.values()),
+                                unlinked_offence_people=previous.unlinked_offence_people)
+        progress("validating")
         build = Build(warehouse if previous.exists else None)
         try:
-            with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # largest files first
-                futures = {name: pool.submit(_load_file, name, path, previous, key, build, progress)
-                           for name, path in sorted(paths.items(), key=lambda item: -item[1].stat().st_size)}
-                for name, path in paths.items():  # contract order: the first failing file is reported
-                    content_hash, extract_file = futures[name].result()
-                    if extract_file is None:
-                        reports[name] = FileReport(name, path.name, skipped=True)
-                        continue
-                    changed[name] = extract_file
-                    hashes[name] = content_hash
-                    reports[name] = FileReport(name, path.name, unknown_columns=extract_file.unknown_columns)
-            as_of = as_of_flag or _manifest_as_of(manifest)
-            if not changed and previous.current_layout and (as_of is None or as_of == previous.as_of):
-                return IngestReport(as_of=previous.as_of.isoformat(), files=list(reports.values()),
-                                    unlinked_offence_people=previous.unlinked_offence_people)
-            progress("validating")
+            build.add_files(list(changed.values()))
             build.add_previous({name: f for name, (f, _) in previous.current_hashes.items()})
             as_of = build.validate(as_of)
             progress("publishing")
@@ -129,10 +130,9 @@ def _ingest(source_dir: Path, warehouse: Path, as_of_flag, configured_key, progr
     return IngestReport(as_of=as_of.isoformat(), files=list(reports.values()), unlinked_offence_people=unlinked)
 
 
-def _load_file(name: str, path: Path, previous: _Previous, key: PseudonymKey, build: Build,
+def _read_file(name: str, path: Path, previous: _Previous, key: PseudonymKey,
                progress: Progress) -> tuple[str, ExtractFile | None]:
-    """The file's content hash, and its rows, typed into the build (None when the same file
-    was loaded last time)."""
+    """The file's content hash, and its rows (None when the same file was loaded last time)."""
     raw = path.read_bytes()
     content_hash = hashlib.sha256(raw).hexdigest()
     if previous.current_hashes.get(name) == (path.name, content_hash):
@@ -145,7 +145,6 @@ def _load_file(name: str, path: Path, previous: _Previous, key: PseudonymKey, bu
     extract_file.table = parse.encode(_pseudonymise(extract_file.table, extract_file.extract, key),
                                       extract_file.extract)
     extract_file.malformed = _malformed_raw_values(extract_file, key)
-    build.add_file(extract_file)
     return content_hash, extract_file
 
 

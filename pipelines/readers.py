@@ -114,7 +114,8 @@ def _read_csv(path: Path, raw: bytes):
         table = pacsv.read_csv(
             io.BytesIO(raw),
             read_options=pacsv.ReadOptions(encoding="utf8", block_size=64 << 20),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            # without a quote character no value can hold a line break: the faster parser
+            parse_options=pacsv.ParseOptions(newlines_in_values=b'"' in raw, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in header}, strings_can_be_null=False, quoted_strings_can_be_null=False,
                 auto_dict_encode=False, include_missing_columns=False,

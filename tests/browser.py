@@ -81,3 +81,23 @@ def wait_for_app(page, timeout: float = 60_000) -> None:
         timeout=timeout,
     )
     page.wait_for_timeout(300)
+
+
+def choose(page, widget, option: str, attempts: int = 5) -> None:
+    """Pick `option` from a Streamlit selectbox or multiselect `widget` (a locator).
+
+    Under CPU load a click can land while Streamlit re-renders the widget and the list never
+    opens, so open it again until the option shows.
+    """
+    for attempt in range(attempts):
+        widget.locator("input").click(timeout=90_000)
+        choice = page.get_by_role("option", name=option, exact=True)
+        try:
+            choice.wait_for(timeout=10_000)
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+            continue
+        choice.click()
+        return

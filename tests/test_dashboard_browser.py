@@ -12,7 +12,7 @@ import pytest
 import metrics
 from dashboard.display import shown
 from metrics import ANALYST, Filter
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, chromium, streamlit_server, wait_for_app
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, choose, chromium, streamlit_server, wait_for_app
 from tests.dashboard_fixtures import PAGES, TITLES, app_env, build_demo_warehouse, cursor
 
 pytestmark = pytest.mark.browser
@@ -73,9 +73,7 @@ def test_choosing_a_scheme_in_the_sidebar_updates_the_tile_and_the_url(server, b
     page.goto(server)
     wait_for_app(page)
     expect(tile(page, "Referrals")).to_have_text(referrals_for(warehouse), timeout=90_000)
-    page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").first.locator("input").click()
-    page.keyboard.type("Druglink")
-    page.get_by_role("option", name="Druglink", exact=True).click()
+    choose(page, page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").first, "Druglink")
     page.keyboard.press("Escape")
     expect(tile(page, "Referrals")).to_have_text(referrals_for(warehouse, schemes=("TVP-DRUGLINK",)),
                                                 timeout=90_000)
