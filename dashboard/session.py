@@ -10,7 +10,7 @@ from dashboard import auth, data
 from dashboard.filters import sidebar_filter
 from dashboard.report.buttons import export_buttons
 from dashboard.viewer import Viewer
-from dashboard.warehouse import WarehouseFile, configured_warehouse, ensure_sample_warehouse
+from dashboard.warehouse import WarehouseFile, configured_warehouse, ensure_sample_warehouse, sample_needs_build
 from metrics import Filter
 
 
@@ -27,8 +27,9 @@ class Context:
 
 def _warehouse() -> WarehouseFile:
     warehouse = configured_warehouse(st.secrets.get("warehouse_path") if _has_secrets() else None)
-    if warehouse.bundled_sample and not warehouse.path.exists():
-        with st.spinner("First start: building the warehouse from the bundled synthetic sample..."):
+    if warehouse.bundled_sample and sample_needs_build(warehouse.path):
+        with st.spinner("Building the warehouse from the bundled synthetic sample "
+                        "(first start, or new tables after an upgrade)..."):
             ensure_sample_warehouse(warehouse.path)
         st.session_state["built_sample_now"] = True
     return warehouse
@@ -61,7 +62,7 @@ def sidebar(viewer: Viewer) -> None:
         if info["demo"]:
             st.info("Synthetic demo data: every person and number is invented.", icon=":material/science:")
         if st.session_state.pop("built_sample_now", False):
-            st.success("Built the warehouse from the bundled sample on this first start.")
+            st.success("Built the warehouse from the bundled sample just now.")
         if viewer.local_mode:
             st.warning("Local mode: no sign-in configured.", icon=":material/lock_open:")
     st.session_state["_context"] = Context(viewer, warehouse, flt)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -39,9 +40,26 @@ def configured_warehouse(setting: str | None = None) -> WarehouseFile:
     return WarehouseFile(DEFAULT_WAREHOUSE, bundled_sample=True)
 
 
+def sample_needs_build(target: Path = DEFAULT_WAREHOUSE) -> bool:
+    """True when the embedded default is missing, or was built by an earlier version whose
+    tables the metrics no longer read (the next ingest rebuilds it)."""
+    if not target.exists():
+        return True
+    return not _has_current_layout(str(target), WarehouseFile(target, True).version)
+
+
+@cache
+def _has_current_layout(path: str, version: tuple[int, int]) -> bool:
+    from pipelines.derived import DERIVED_TABLES
+
+    with duckdb.connect(path, read_only=True) as con:
+        tables = {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+    return set(DERIVED_TABLES) <= tables
+
+
 def ensure_sample_warehouse(target: Path = DEFAULT_WAREHOUSE) -> bool:
     """Build the embedded default from the bundled sample; True when it was built now."""
-    if target.exists():
+    if not sample_needs_build(target):
         return False
     from pipelines.ingest import ingest
 

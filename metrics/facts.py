@@ -2,8 +2,9 @@
 
 Each public measure builds these once, as TEMP tables on the caller's cursor (allowed on a
 read-only warehouse, private to that cursor), runs its aggregate queries over them and
-drops them. Contacts come summed per referral (the warehouse's referral_activity), and the
-1.5M offences are scanned once per call.
+drops them. Contacts come summed per referral, and offences counted per referral and
+comparison index date, at ingest (the warehouse's referral_activity and index_offences), so
+no call scans contacts or offences.
 Use one cursor per call; a cursor is never used by two calls at once.
 """
 
@@ -14,7 +15,7 @@ import duckdb
 from metrics import sql
 
 _REFERRAL_CTES = ["selected_referrals"]
-_PERSON_CTES = ["selected_people", "people", "person_offences"]
+_PERSON_CTES = ["selected_people", "people"]
 
 
 class Facts:

@@ -145,7 +145,7 @@ class Build:
                 con.execute(f"create table next.{extract.name} as {model}")
             for extract in EXTRACTS:  # the derived tables read the model rows, still in memory
                 con.execute(f"create view {extract.name} as select * from valid_{extract.name}")
-            derived.build(con, into="next")
+            derived.build(con, as_of, into="next")
             run_audits(con, schema="next")
             self._publish_quarantine()
             self._publish_log(reports, hashes)

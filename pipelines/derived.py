@@ -1,25 +1,34 @@
 """Derived model tables, computed from the model tables rather than from the extracts, so the
 same SQL builds them in any warehouse (a test's hand-made one included).
 
-`referral_activity` sums each referral's contacts, onward referrals and reviews once, at
-ingest, so a measure reads one row per referral instead of millions of contacts;
-`referral_contact_months` does the same per referral and month, for month-by-month views.
+`index_offences` counts each person's proven offences around each date they can be indexed
+on (a referral date, a comparison index date); `referral_activity` sums each referral's
+contacts, onward referrals and reviews and carries its offence counts, so a measure reads
+one row per referral instead of millions of contacts and offences;
+`referral_contact_months` sums contacts per referral and month, for month-by-month views.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
 
 SQL_DIR = Path(__file__).parent / "sql"
-DERIVED_TABLES = ("referral_activity", "referral_contact_months")
+DERIVED_TABLES = ("index_offences", "referral_activity", "referral_contact_months")  # build order
 
 
-def build(con: duckdb.DuckDBPyConnection, into: str | None = None) -> None:
+def build(con: duckdb.DuckDBPyConnection, as_of: dt.date, into: str | None = None) -> None:
     """Create every derived table from the model tables the connection sees by their plain
     names (referrals, engagements...), in the attached database `into` (default: the
-    connection's own)."""
+    connection's own). as_of: the warehouse's data cut-off (an event counts once proven by it)."""
     prefix = f"{into}." if into else ""
     for name in DERIVED_TABLES:
-        con.execute(f"create or replace table {prefix}{name} as {(SQL_DIR / f'{name}.sql').read_text()}")
+        sql = (SQL_DIR / f"{name}.sql").read_text()
+        con.execute(f"create or replace table {prefix}{name} as {sql}", {"as_of": as_of} if "$as_of" in sql else None)
+        if into:  # the next derived table reads this one by its plain name
+            con.execute(f"create or replace temp view {name} as select * from {prefix}{name}")
+    if into:
+        for name in DERIVED_TABLES:
+            con.execute(f"drop view temp.{name}")

@@ -23,6 +23,7 @@ from pipelines.contracts import FORMATS, Extract
 
 LINE = "_line"
 _BLANK = re.compile(rb"[\xef\xbb\xbf]*[ \t\n\r\f\v]*")
+_TEXT_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 
 
 class FatalError(Exception):
@@ -33,7 +34,7 @@ class FatalError(Exception):
 class ExtractFile:
     extract: Extract
     path: Path
-    table: pa.Table  # the contract's columns as text (absent optional columns as nulls) + _line
+    table: pa.Table  # the contract's columns as text, maybe dictionary-encoded (absent optional ones null) + _line
     unknown_columns: list[str]
     malformed: list[tuple[int, list[str]]]  # (line, fields) of rows with the wrong number of fields
 
@@ -117,17 +118,18 @@ def _read_csv(path: Path, raw: bytes):
             # without a quote character no value can hold a line break: the faster parser
             parse_options=pacsv.ParseOptions(newlines_in_values=b'"' in raw, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in header}, strings_can_be_null=False, quoted_strings_can_be_null=False,
-                auto_dict_encode=False, include_missing_columns=False,
+                # dictionary-encoded as read: the validator parses each distinct value once
+                column_types={name: _TEXT_DICTIONARY for name in header}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False, include_missing_columns=False,
             ),
         )
         simple = table.num_rows + 1 == line_breaks and table.column_names == header
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # ragged rows, or not UTF-8
         simple = False
     if simple:
-        table = table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
+        table = table.unify_dictionaries()  # one dictionary per column across the read blocks
         lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
-        return table.column_names, [table.column(i) for i in range(table.num_columns)], lines, []
+        return table.column_names, [column.combine_chunks() for column in table.columns], lines, []
     return _read_csv_slow(_decode_csv_text(raw, path), path)
 
 

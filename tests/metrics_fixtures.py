@@ -104,7 +104,7 @@ def make_warehouse(path: str | Path, as_of: str | date, *, source: str = "test f
                 placeholders = ", ".join("?" for _ in names)
                 con.executemany(
                     f"INSERT INTO {extract.name} ({', '.join(names)}) VALUES ({placeholders})", rows)
-        derived_tables.build(con)  # referral_activity, as the ingest builds it
+        derived_tables.build(con, as_of)  # index_offences, referral_activity..., as the ingest builds them
         con.execute("CREATE TABLE warehouse_meta (as_of DATE, source VARCHAR, demo BOOLEAN, "
                     "built_at TIMESTAMP)")
         con.execute("INSERT INTO warehouse_meta VALUES (?, ?, ?, ?)",

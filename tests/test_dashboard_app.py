@@ -146,3 +146,20 @@ def test_the_app_reopens_the_warehouse_when_the_pipeline_replaces_it(tmp_path, m
     at.run()
     assert not at.exception
     assert tiles(at)["Referrals"] == expected(warehouse)["Referrals"] != "2,932"
+
+
+def test_the_embedded_sample_is_rebuilt_when_an_earlier_version_built_it(tmp_path):
+    import duckdb
+
+    from dashboard.warehouse import ensure_sample_warehouse, sample_needs_build
+
+    target = tmp_path / "demo_warehouse.duckdb"
+    assert sample_needs_build(target)
+    assert ensure_sample_warehouse(target) is True
+    assert not sample_needs_build(target) and ensure_sample_warehouse(target) is False
+    with duckdb.connect(str(target)) as con:  # as an earlier version left it: no index_offences
+        con.execute("drop table index_offences")
+    assert sample_needs_build(target)
+    assert ensure_sample_warehouse(target) is True
+    with duckdb.connect(str(target), read_only=True) as con:
+        assert con.execute("select count(*) from index_offences").fetchone()[0] > 2932

@@ -8,17 +8,15 @@ SELECT
     p.age_band,
     p.primary_need,
     p.index_date + 547 <= $as_of::DATE AS eligible,  -- follow-up year + six-month wait over
-    coalesce(f.reoffences, 0) AS reoffences,
-    coalesce(f.prior_offences, 0) AS prior_offences,
+    p.reoffences,
+    p.prior_offences,
     CASE
-        WHEN coalesce(f.prior_offences, 0) = 0 THEN '0'
-        WHEN f.prior_offences = 1 THEN '1'
-        WHEN f.prior_offences <= 4 THEN '2-4'
+        WHEN p.prior_offences = 0 THEN '0'
+        WHEN p.prior_offences = 1 THEN '1'
+        WHEN p.prior_offences <= 4 THEN '2-4'
         ELSE '5+'
     END AS prior_band,
-    f.first_event_date IS NOT NULL AS km_event,
+    p.first_event_date IS NOT NULL AS km_event,
     -- days to the event, else censored at min(365, as_of - index)
-    coalesce(f.first_event_date - p.index_date, least(365, $as_of::DATE - p.index_date)) AS km_time
+    coalesce(p.first_event_date - p.index_date, least(365, $as_of::DATE - p.index_date)) AS km_time
 FROM people AS p
-LEFT JOIN person_offences AS f
-  ON f.grp = p.grp AND f.cell = p.cell AND f.person_id = p.person_id

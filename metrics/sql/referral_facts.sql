@@ -1,7 +1,7 @@
 -- One row per selected referral: everything the support measures need, and what
 -- selected_people.sql needs to index each person. Materialised as a temp table per call.
--- Contacts, onward referrals and reviews come summed per referral (the warehouse's
--- referral_activity table), so no call scans the contact rows.
+-- Contacts, onward referrals, reviews and offences come summed per referral (the
+-- warehouse's referral_activity table), so no call scans the contact or offence rows.
 SELECT
     {cell} AS cell,
     r.referral_id,
@@ -34,7 +34,11 @@ SELECT
     a.funded_places,
     a.funded_places_taken_up AS places_taken,
     a.any_step_down AS stepped_down,
-    a.any_escalate AS escalated
+    a.any_escalate AS escalated,
+    -- the person's proven offences around this referral's date (pipelines/sql/index_offences.sql)
+    a.reoffences,
+    a.prior_offences,
+    a.first_event_date
 FROM selected_referrals AS r
 JOIN schemes AS s ON s.scheme_id = r.scheme_id
 JOIN referral_activity AS a ON a.referral_id = r.referral_id

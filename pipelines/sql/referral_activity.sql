@@ -1,6 +1,8 @@
 -- One row per referral: its contacts, onward referrals and reviews summed up, so the measures
--- read 250k rows rather than scanning 5M contacts on every call. Built from the model tables
--- after they are published; counts are 0 (and dates NULL) where a referral has none.
+-- read 250k rows rather than scanning 5M contacts on every call, and its person's offences
+-- around the referral date (index_offences.sql), which are the person's when this referral
+-- is their index. Built from the model tables after they are published; counts are 0 (and
+-- dates NULL) where a referral has none.
 with contacts as (
     select
         referral_id,
@@ -50,11 +52,17 @@ final as (
         coalesce(onward.funded_places, 0) as funded_places,
         coalesce(onward.funded_places_taken_up, 0) as funded_places_taken_up,
         coalesce(decisions.any_step_down, false) as any_step_down,
-        coalesce(decisions.any_escalate, false) as any_escalate
+        coalesce(decisions.any_escalate, false) as any_escalate,
+        coalesce(index_offences.reoffences, 0) as reoffences,
+        coalesce(index_offences.prior_offences, 0) as prior_offences,
+        index_offences.first_event_date
     from referrals
     left join contacts using (referral_id)
     left join onward using (referral_id)
     left join decisions using (referral_id)
+    left join index_offences
+      on index_offences.person_id = referrals.person_id
+     and index_offences.index_date = referrals.referral_date
 )
 
 select * from final
