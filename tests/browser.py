@@ -89,12 +89,14 @@ def choose(page, widget, option: str, attempts: int = 5) -> None:
     Under CPU load a click can land while Streamlit re-renders the widget and the list never
     opens, so open it again until the option shows.
     """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     for attempt in range(attempts):
         widget.locator("input").click(timeout=90_000)
         choice = page.get_by_role("option", name=option, exact=True)
         try:
             choice.wait_for(timeout=10_000)
-        except Exception:
+        except PlaywrightTimeout:
             if attempt == attempts - 1:
                 raise
             page.keyboard.press("Escape")

@@ -106,7 +106,6 @@ def test_eight_concurrent_sessions_changing_filters_all_succeed(server, warehous
         page = await context.new_page()
         await page.goto(f"{server}/?{urlencode({'scheme': SCHEMES[scheme_id]})}")
         await expect(tile(page, "Referrals")).to_have_text(expected[scheme_id], timeout=150_000)
-        # then change the filter in the page: add a second scheme
         # change the filter: follow a shared link to a two-scheme, one-period view
         await page.goto(f"{server}/?{urlencode([('scheme', SCHEMES[scheme_id]), ('scheme', SCHEMES[other_id])])}")
         both = referrals_for(warehouse, schemes=(scheme_id, other_id))
