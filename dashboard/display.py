@@ -142,7 +142,8 @@ def side_by_side(frame: pd.DataFrame) -> pd.DataFrame:
         if r.ci_low is not None and not pd.isna(r.ci_low) and not r.suppressed:
             text += f" ({fmt(r.ci_low, unit)} to {fmt(r.ci_high, unit)})"
         rows.setdefault(str(r.label), {})[CATALOGUE[r.metric].title] = text
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("cohort").reset_index()
+    header = COMPARE_BY.get(frame["by"].iloc[0], "cohort") if len(frame) else "cohort"
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(header).reset_index()
 
 
 def _cell_text(row) -> str:

@@ -80,7 +80,9 @@ def figure_value_by_cohort(cells: pd.DataFrame, title: str, cohort_label: str, a
 def figure_funnel(stages: list[tuple[str, float | None]], title: str = "Referral to completion") -> go.Figure:
     labels = [label for label, value in stages if value is not None]
     values = [value for _, value in stages if value is not None]
-    fig = go.Figure(go.Funnel(y=labels, x=values, textinfo="value+percent initial",
+    fig = go.Figure(go.Funnel(y=labels, x=values, texttemplate="%{value:,.0f}<br>%{percentInitial:.0%}",
+                              hovertemplate="%{y}: %{value:,.0f} (%{percentInitial:.0%} of referred)"
+                                            "<extra></extra>",
                               marker={"color": PALETTE[: len(values)]}))
     return _layout(fig, title, height=300)
 
@@ -186,11 +188,42 @@ def figure_funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, overall: floa
                   annotation_position="top left")
     # Label only the schemes outside the 95% limits: the ones a commissioner should ask about.
     outside = points["outside_95"]
+    x_max = 1.3 * max(points["denominator"].max(), 1)  # room on the right for the largest scheme's label
+    labels = points["label"].where(outside, "")
     fig.add_scatter(x=points["denominator"], y=points["value"], mode="markers+text",
-                    text=points["label"].where(outside, ""), customdata=points["label"],
-                    textposition="middle right", marker={"size": 10, "color": PARTICIPANTS}, name="scheme",
-                    hovertemplate="%{customdata}: %{y:.1%} of %{x}<extra></extra>")
+                    text=labels, customdata=points["label"],
+                    textposition=_label_positions(points["denominator"], points["value"], labels, x_max),
+                    marker={"size": 10, "color": PARTICIPANTS}, name="scheme",
+                    hovertemplate="%{customdata}: %{y:.1%} of %{x:,}<extra></extra>")
     _share_axis(fig, "y")
     fig.update_yaxes(title="completion rate", range=[0, 1.05])
-    fig.update_xaxes(title="exits counted (completion denominator)", rangemode="tozero")
+    fig.update_xaxes(title="exits counted (completion denominator)", range=[0, x_max])
     return _layout(fig, title, height=420)
+
+
+_LABEL_PLACES = ("top right", "bottom right", "middle right", "top left", "bottom left", "middle left")
+
+
+def _label_positions(x: pd.Series, y: pd.Series, labels: pd.Series, x_max: float,
+                     width: float = 760, height: float = 300) -> list[str]:
+    """A text position per point such that labels do not print over each other, found
+    greedily in order of x on a plot of about width x height pixels (a 12 px font is about
+    6.5 px a character)."""
+    placed: list[tuple[float, float, float, float]] = []
+    positions = ["top right"] * len(x)
+    for i in sorted(range(len(x)), key=lambda i: x.iloc[i]):
+        label = labels.iloc[i]
+        if not label or pd.isna(y.iloc[i]):
+            continue
+        px, py = x.iloc[i] / x_max * width, y.iloc[i] / 1.05 * height
+        w, h = 6.5 * len(label) + 6, 14
+        for place in _LABEL_PLACES:
+            vertical, horizontal = place.split()
+            left = px + 4 if horizontal == "right" else px - 4 - w
+            bottom = {"top": py + 5, "bottom": py - 5 - h, "middle": py - h / 2}[vertical]
+            box = (left, bottom, left + w, bottom + h)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                positions[i] = place
+                placed.append(box)
+                break
+    return positions
