@@ -150,3 +150,12 @@ def _cell_text(row) -> str:
     if isinstance(row.suppressed, str) and row.suppressed:
         return row.suppressed
     return fmt(row.value, CATALOGUE[row.metric].unit)
+
+
+def counts_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A view's counts for st.dataframe: thousands separators, and "<5" or "*" where
+    disclosure control removed a count (metrics.views.suppress_counts)."""
+    out = frame.copy()
+    for column, marks in frame.attrs.get("suppressed", {}).items():
+        out[column] = [mark or fmt(value, "count") for value, mark in zip(frame[column], marks)]
+    return out

@@ -32,22 +32,50 @@ def _frame(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter, fina
 
 
 def suppress_counts(frame: pd.DataFrame, columns: list[str], scope: AccessScope,
-                    k: int = disclosure.DEFAULT_K, *, suppress: bool | None = None) -> pd.DataFrame:
-    """Counts from 1 to k − 1 become missing (shown as blank); where a column then has exactly
-    one suppressed cell, the next smallest non-zero cell goes too, so it cannot be worked out
-    from the total. Analysts see everything, except in exports (`suppress=True`, as for the
-    measures)."""
+                    k: int = disclosure.DEFAULT_K, *, suppress: bool | None = None,
+                    row_totals: dict[str, list[str]] | None = None,
+                    row_groups: list[pd.Series] | None = None) -> pd.DataFrame:
+    """Counts from 1 to k − 1 become missing (primary suppression, shown as "<5"). Then, until nothing
+    changes: wherever exactly one cell of a set of cells that adds up to a total the reader
+    can see or work out is missing, the smallest non-zero other cell of the set goes too, so
+    the missing one cannot be worked out by subtraction (secondary suppression, shown as
+    "*"). `frame.attrs["suppressed"]` holds those markers, per column and row position.
+
+    The sets: each column (its total is shown elsewhere, e.g. a tile); in each row, a total
+    column with its parts (`row_totals`: total -> parts); and, in each column, the rows of
+    each of `row_groups` (boolean masks of rows that add up to a shown total). Analysts see
+    everything, except in exports (`suppress=True`, as for the measures).
+    """
     if not (scope.suppress if suppress is None else suppress) or frame.empty:
         return frame
     frame = frame.copy()
-    for column in columns:
-        values = pd.to_numeric(frame[column], errors="coerce").astype("float")
-        small = values.map(lambda n: disclosure.is_small(n, k))
-        if small.sum() == 1:
-            others = values[~small & (values > 0)]
-            if not others.empty:
-                small[others.idxmin()] = True
-        frame[column] = values.mask(small)
+    values = {c: pd.to_numeric(frame[c], errors="coerce").astype("float").to_numpy() for c in columns}
+    primary = {c: np.array([disclosure.is_small(n, k) for n in values[c]]) for c in columns}
+    hidden = {c: primary[c].copy() for c in columns}
+    rows = range(len(frame))
+    sets = [[(i, c) for i in rows] for c in columns]
+    for total, parts in (row_totals or {}).items():
+        sets += [[(i, total)] + [(i, p) for p in parts] for i in rows]
+    for group in row_groups or []:
+        members = np.flatnonzero(np.asarray(group))
+        sets += [[(i, c) for i in members] for c in columns]
+    changed = True
+    while changed:
+        changed = False
+        for cells in sets:
+            if sum(hidden[c][i] for i, c in cells) != 1:
+                continue
+            shown = [(values[c][i], i, c) for i, c in cells if not hidden[c][i] and values[c][i] > 0]
+            if shown:
+                _, i, c = min(shown)
+                hidden[c][i] = True
+                changed = True
+    for c in columns:
+        frame[c] = np.where(hidden[c], np.nan, values[c])
+    # what a table shows instead of each missing count, by column and row position
+    marks = {c: np.where(primary[c], disclosure.count_mark(k), np.where(hidden[c], disclosure.RATE_MARK, ""))
+             for c in columns}
+    frame.attrs["suppressed"] = {c: marks[c].tolist() for c in columns}
     return frame
 
 
@@ -106,7 +134,9 @@ def onward_by_agency(con, scope: AccessScope, flt: Filter, *, suppress: bool | N
         FROM selected_referrals AS r JOIN onward_referrals AS o USING (referral_id)
         GROUP BY ALL ORDER BY onward_referrals DESC
     """)
-    return suppress_counts(frame, [c for c in frame.columns if c != "agency_type"], scope, suppress=suppress)
+    # accepted + declined + pending + not_known = onward_referrals, on each row
+    return suppress_counts(frame, [c for c in frame.columns if c != "agency_type"], scope, suppress=suppress,
+                           row_totals={"onward_referrals": ["accepted", "declined", "pending", "not_known"]})
 
 
 NEUTRAL_EXITS = ("transferred", "moved_away", "deceased")
@@ -118,9 +148,10 @@ def exit_reasons(con, scope: AccessScope, flt: Filter, *, suppress: bool | None 
         FROM selected_referrals AS r JOIN exits AS x USING (referral_id)
         GROUP BY ALL ORDER BY exits DESC
     """)
-    frame["counted_in_completion"] = np.where(frame["exit_reason"].isin(NEUTRAL_EXITS),
-                                              "neutral (left out)", "counted")
-    return suppress_counts(frame, ["exits"], scope, suppress=suppress)
+    neutral = frame["exit_reason"].isin(NEUTRAL_EXITS)
+    frame["counted_in_completion"] = np.where(neutral, "neutral (left out)", "counted")
+    # the counted reasons add up to completion_rate's denominator, shown beside them
+    return suppress_counts(frame, ["exits"], scope, suppress=suppress, row_groups=[~neutral, neutral])
 
 
 def funnel_limits(overall: float, max_denominator: int, points: int = 200) -> pd.DataFrame:

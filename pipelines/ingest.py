@@ -133,7 +133,10 @@ def _ingest(source_dir: Path, warehouse: Path, as_of_flag, configured_key, progr
 def _read_file(name: str, path: Path, previous: _Previous, key: PseudonymKey,
                progress: Progress) -> tuple[str, ExtractFile | None]:
     """The file's content hash, and its rows (None when the same file was loaded last time)."""
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:  # unreadable (permissions, a folder named like a file...): fatal, named
+        raise FatalError(f"{path.name}: cannot be read ({exc.strerror or exc})") from exc
     content_hash = hashlib.sha256(raw).hexdigest()
     if previous.current_hashes.get(name) == (path.name, content_hash):
         return content_hash, None

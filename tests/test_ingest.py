@@ -356,6 +356,22 @@ def test_a_garbage_xlsx_is_fatal_naming_the_file(tmp_path):
     assert all_tables(warehouse) == before
 
 
+def test_an_unreadable_file_is_fatal_naming_the_file(tmp_path, monkeypatch):
+    warehouse, before = _loaded(tmp_path)
+    source = write_source(tmp_path / "src")
+    read_bytes = Path.read_bytes
+
+    def refuse(path):  # as a file without read permission (the tests may run as root)
+        if path.name == "reviews.csv":
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    report = ingest(source, warehouse)
+    assert (report.status, report.error) == ("failed", "reviews.csv: cannot be read (Permission denied)")
+    assert all_tables(warehouse) == before
+
+
 def test_two_files_for_one_extract_is_fatal(tmp_path):
     source = write_source(tmp_path / "src")
     (source / "exits.xlsx").write_bytes(b"whatever")

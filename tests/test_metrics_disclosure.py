@@ -142,3 +142,51 @@ def test_display_strings():
     assert display(MetricValue("cost_per_referral", 1234.4, 1234.4, 1)) == "£1,234"
     assert display(MetricValue("referrals", 12345)) == "12,345"
     assert display(MetricValue("engagement_rate", None, 0, 0, flags=None)) == "–"
+
+
+def _hidden(frame, column):
+    return frame[frame[column].isna()].index.tolist()
+
+
+def test_a_tables_row_total_cannot_give_back_a_suppressed_part():
+    import pandas as pd
+
+    from metrics.views import suppress_counts
+
+    agencies = pd.DataFrame({"agency_type": ["housing", "education"], "onward_referrals": [20, 30],
+                             "accepted": [12, 20], "declined": [6, 10], "pending": [0, 0], "not_known": [2, 0]})
+    parts = ["accepted", "declined", "pending", "not_known"]
+    out = suppress_counts(agencies, ["onward_referrals", *parts], VIEWER,
+                          row_totals={"onward_referrals": parts})
+    # not_known 2 is small; without a second cell in its row, 20 - 12 - 6 - 0 would give it
+    # back. Declined 6 goes with it; then declined 10 (alone in its column), then accepted 20
+    # (30 - 0 - 0 - ? would give back declined 10), then accepted 12 (alone in its column).
+    assert out["onward_referrals"].tolist() == [20, 30]
+    assert _hidden(out, "not_known") == [0]
+    assert _hidden(out, "declined") == [0, 1] and _hidden(out, "accepted") == [0, 1]
+    assert out["pending"].tolist() == [0, 0]  # zeros are shown
+    # no row's parts and total have exactly one missing cell
+    for row in range(2):
+        assert out.loc[row, ["onward_referrals", *parts]].isna().sum() != 1
+    assert suppress_counts(agencies, parts, ANALYST).equals(agencies)  # analysts see everything
+
+
+def test_exit_reasons_counted_in_completion_cannot_give_back_a_suppressed_reason():
+    from metrics.views import NEUTRAL_EXITS, suppress_counts
+    import pandas as pd
+
+    reasons = pd.DataFrame({"exit_reason": ["completed", "disengaged", "transferred", "moved_away", "custody"],
+                            "exits": [20, 10, 8, 6, 1]})
+    neutral = reasons["exit_reason"].isin(NEUTRAL_EXITS)
+    out = suppress_counts(reasons, ["exits"], VIEWER, row_groups=[~neutral, neutral])
+    # custody (1) is small; completion's denominator (completed + disengaged + custody) is on
+    # the page, so disengaged goes too; in the whole column moved_away goes, and then its
+    # neutral partner transferred
+    assert sorted(out.loc[out["exits"].isna(), "exit_reason"]) == ["custody", "disengaged", "moved_away",
+                                                                   "transferred"]
+    assert out.loc[0, "exits"] == 20
+    # what a table shows: "<5" for the small count, "*" for the ones hidden to protect it
+    assert out.attrs["suppressed"]["exits"] == ["", "*", "*", "*", "<5"]
+    from dashboard.display import counts_table
+
+    assert counts_table(out)["exits"].tolist() == ["20", "*", "*", "*", "<5"]

@@ -19,6 +19,6 @@ else:
                          var_name="outcome", value_name="referrals")
     st.plotly_chart(figures.figure_counts(long, "agency_type", "referrals", "Onward referrals by agency type",
                                           "onward referrals", colour="outcome"), key="agencies")
-    st.dataframe(agencies, hide_index=True)
+    st.dataframe(display.counts_table(agencies), hide_index=True)
 
 display.compare_by(ctx, ["onward_referral_rate", "onward_acceptance_rate", "pathway_uptake_rate"], key="onward")
