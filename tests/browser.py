@@ -83,16 +83,19 @@ def wait_for_app(page, timeout: float = 60_000) -> None:
     page.wait_for_timeout(300)
 
 
-def choose(page, widget, option: str, attempts: int = 5) -> None:
-    """Pick `option` from a Streamlit selectbox or multiselect `widget` (a locator).
+def choose(page, label: str, option: str, attempts: int = 5) -> None:
+    """Pick `option` from the Streamlit selectbox or multiselect labelled `label`.
 
-    Under CPU load a click can land while Streamlit re-renders the widget and the list never
-    opens, so open it again until the option shows.
+    The widget is found by its accessible name, not its position, so a rerun that rebuilds
+    the sidebar cannot point the click at another (hidden) widget. Under CPU load a click can
+    land while Streamlit re-renders the widget and the list never opens, so open it again
+    until the option shows.
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    combobox = page.get_by_role("combobox", name=label, exact=True)
     for attempt in range(attempts):
-        widget.locator("input").click(timeout=90_000)
+        combobox.click(timeout=90_000)
         choice = page.get_by_role("option", name=option, exact=True)
         try:
             choice.wait_for(timeout=10_000)
