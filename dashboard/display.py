@@ -9,17 +9,9 @@ import streamlit as st
 
 from dashboard import data, figures
 from metrics import BY_ID as CATALOGUE
-from metrics import MetricValue
+from metrics import BREAKDOWN_LABELS, MetricValue
 
-COMPARE_BY = {
-    "scheme": "Scheme",
-    "district": "District",
-    "intake_quarter": "Intake quarter",
-    "pathway": "Pathway",
-    "primary_need": "Primary need",
-    "sex": "Sex",
-    "age_band": "Age band",
-}
+COMPARE_BY = BREAKDOWN_LABELS
 
 FLAG_TEXT = {
     "low_n": "fewer than 30 in the denominator: treat with caution",

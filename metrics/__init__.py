@@ -11,6 +11,7 @@ from metrics.catalogue import BY_ID, CATALOGUE, IDS, Metric
 from metrics.disclosure import DEFAULT_K, display, suppress_breakdown, suppress_summary
 from metrics.measures import (
     BREAKDOWN_IDS,
+    BREAKDOWN_LABELS,
     BREAKDOWNS,
     as_of,
     breakdown,
@@ -22,7 +23,7 @@ from metrics.result import MetricValue
 from metrics.scope import ANALYST, AccessScope, Filter
 
 __all__ = [
-    "ANALYST", "AccessScope", "BREAKDOWNS", "BREAKDOWN_IDS", "BY_ID", "CATALOGUE", "DEFAULT_K",
-    "Filter", "IDS", "Metric", "MetricValue", "as_of", "breakdown", "display",
+    "ANALYST", "AccessScope", "BREAKDOWNS", "BREAKDOWN_LABELS", "BREAKDOWN_IDS", "BY_ID", "CATALOGUE",
+    "DEFAULT_K", "Filter", "IDS", "Metric", "MetricValue", "as_of", "breakdown", "display",
     "suppress_breakdown", "suppress_summary", "summary", "survival_curves", "warehouse_info",
 ]

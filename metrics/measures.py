@@ -38,6 +38,17 @@ BREAKDOWNS: dict[str, str] = {
     "sex": "r.sex",
     "age_band": "r.age_band",
 }
+
+# Breakdown dimension -> the words a reader uses ("Compare by" on the pages, the report).
+BREAKDOWN_LABELS: dict[str, str] = {
+    "scheme": "Scheme",
+    "district": "District",
+    "intake_quarter": "Intake quarter",
+    "pathway": "Pathway",
+    "primary_need": "Primary need",
+    "sex": "Sex",
+    "age_band": "Age band",
+}
 BREAKDOWN_IDS = tuple(m.id for m in BY_ID.values() if m.breakdown)
 
 
@@ -194,4 +205,4 @@ def _ordered_cells(by: str, cells: dict) -> list:
 
 
 __all__ = ["as_of", "warehouse_info", "summary", "breakdown", "survival_curves", "BREAKDOWNS",
-           "SUPPORT_IDS", "REOFFENDING_IDS", "COMPARISON_IDS"]
+           "BREAKDOWN_LABELS", "SUPPORT_IDS", "REOFFENDING_IDS", "COMPARISON_IDS"]

@@ -17,6 +17,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
 ARTIFACTS = ROOT / "tests" / "artifacts"
+PATIENCE = 90_000  # ms
 
 
 def free_port() -> int:
@@ -70,6 +71,14 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+def new_page(browser, **context_args):
+    """A page in a context of its own, patient enough for a loaded two-core machine (every
+    wait and click allows 90 s, not Playwright's 30 s). Close it with page.context.close()."""
+    context = browser.new_context(**context_args)
+    context.set_default_timeout(PATIENCE)
+    return context.new_page()
 
 
 def wait_for_app(page, timeout: float = 60_000) -> None:

@@ -21,7 +21,7 @@ import pytest
 from dashboard import audit
 from dashboard.pages_catalogue import pages_for
 from pipelines.ingest import ingest
-from tests.browser import ARTIFACTS, ROOT, chromium, streamlit_server, wait_for_app
+from tests.browser import ARTIFACTS, ROOT, chromium, new_page, streamlit_server, wait_for_app
 from tests.oidc_mock import MockOIDCProvider
 
 pytestmark = pytest.mark.browser
@@ -67,8 +67,7 @@ class Deployment:
         """A fresh browser signs in as `email`; returns the page, settled."""
         self.idp.email = email
         self.idp.extra_claims = extra_claims or {}
-        context = self.browser.new_context()
-        page = context.new_page()
+        page = new_page(self.browser)
         page.goto(f"{self.url}/{path}")
         page.get_by_role("button", name="Sign in").click()
         # Back from the provider: either this person's pages or a refusal.
@@ -169,8 +168,7 @@ def test_an_unverified_email_is_refused(deployment):
 def test_a_sign_in_older_than_a_shift_must_be_renewed(deployment):
     deployment.idp.email = PEOPLE["analyst"]
     deployment.idp.extra_claims = {"iat": int(time.time()) - 13 * 3600}
-    context = deployment.browser.new_context()
-    page = context.new_page()
+    page = new_page(deployment.browser)
     try:
         page.goto(deployment.url)
         page.get_by_role("button", name="Sign in").click()
@@ -180,7 +178,7 @@ def test_a_sign_in_older_than_a_shift_must_be_renewed(deployment):
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_selector("[data-testid='stSidebarNav']", timeout=60_000)
     finally:
-        context.close()
+        page.context.close()
 
 
 def test_a_viewer_opening_a_row_level_page_by_url_does_not_get_it(deployment):
@@ -197,20 +195,19 @@ def test_a_viewer_opening_a_row_level_page_by_url_does_not_get_it(deployment):
 
 
 def test_a_forged_identity_cookie_or_header_does_not_sign_anyone_in(deployment):
-    context = deployment.browser.new_context(extra_http_headers={
+    page = new_page(deployment.browser, extra_http_headers={
         "X-Forwarded-Email": PEOPLE["analyst"], "X-Forwarded-User": PEOPLE["analyst"],
         "Remote-User": PEOPLE["analyst"]})
     forged = json.dumps({"email": PEOPLE["analyst"], "is_logged_in": True, "origin": deployment.url,
                          "provider": "default"})
-    context.add_cookies([{"name": "_streamlit_user", "value": forged, "url": deployment.url}])
-    page = context.new_page()
+    page.context.add_cookies([{"name": "_streamlit_user", "value": forged, "url": deployment.url}])
     try:
         page.goto(deployment.url)
         page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
         assert page.locator("[data-testid='stSidebarNav']").count() == 0
         page.screenshot(path=ARTIFACTS / "auth-sign-in.png")
     finally:
-        context.close()
+        page.context.close()
 
 
 def test_signing_out_ends_the_session_and_is_audited(deployment):

@@ -12,7 +12,8 @@ import pytest
 import metrics
 from dashboard.display import shown
 from metrics import ANALYST, Filter
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, choose, chromium, streamlit_server, wait_for_app
+from tests.browser import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PATIENCE, choose, chromium, new_page,
+                           streamlit_server, wait_for_app)
 from tests.dashboard_fixtures import PAGES, TITLES, app_env, build_demo_warehouse, cursor
 
 pytestmark = pytest.mark.browser
@@ -53,7 +54,7 @@ def tile(page, label: str):
 
 
 def test_every_page_loads_without_an_error_and_is_screenshotted(server, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = new_page(browser, viewport={"width": 1400, "height": 1000})
     for name in PAGES:
         page.goto(f"{server}/{URL_PATHS[name]}")
         wait_for_app(page)
@@ -63,13 +64,13 @@ def test_every_page_loads_without_an_error_and_is_screenshotted(server, browser)
         assert page.get_by_test_id("stAlertContentError").count() == 0, name
         assert page.get_by_text("Page not found").count() == 0, name
         page.screenshot(path=str(ARTIFACTS / f"page-{name}.png"), full_page=True)
-    page.close()
+    page.context.close()
 
 
 def test_choosing_a_scheme_in_the_sidebar_updates_the_tile_and_the_url(server, browser, warehouse):
     from playwright.sync_api import expect
 
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = new_page(browser, viewport={"width": 1400, "height": 1000})
     page.goto(server)
     wait_for_app(page)
     expect(tile(page, "Referrals")).to_have_text(referrals_for(warehouse), timeout=90_000)
@@ -78,19 +79,19 @@ def test_choosing_a_scheme_in_the_sidebar_updates_the_tile_and_the_url(server, b
     expect(tile(page, "Referrals")).to_have_text(referrals_for(warehouse, schemes=("TVP-DRUGLINK",)),
                                                 timeout=90_000)
     assert re.search(r"scheme=Druglink", page.url)
-    page.close()
+    page.context.close()
 
 
 def test_a_deep_link_opens_the_filtered_view(server, browser, warehouse):
     from playwright.sync_api import expect
 
-    page = browser.new_page()
+    page = new_page(browser)
     page.goto(f"{server}/completion?district=Kettering")
     wait_for_app(page)
     values = metrics.summary(cursor(warehouse), ANALYST, Filter(districts=("Kettering",)))
     expect(tile(page, "Stepped down")).to_have_text(shown(values["stepped_down"]), timeout=90_000)
     expect(tile(page, "Completion rate")).to_have_text(shown(values["completion_rate"]), timeout=30_000)
-    page.close()
+    page.context.close()
 
 
 def test_eight_concurrent_sessions_changing_filters_all_succeed(server, warehouse):
@@ -103,6 +104,7 @@ def test_eight_concurrent_sessions_changing_filters_all_succeed(server, warehous
 
     async def session(browser, scheme_id: str, other_id: str) -> str:
         context = await browser.new_context()
+        context.set_default_timeout(PATIENCE)
         page = await context.new_page()
         await page.goto(f"{server}/?{urlencode({'scheme': SCHEMES[scheme_id]})}")
         await expect(tile(page, "Referrals")).to_have_text(expected[scheme_id], timeout=150_000)

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from dashboard import audit
-from tests.browser import choose, chromium, streamlit_server, wait_for_app
+from tests.browser import choose, chromium, new_page, streamlit_server, wait_for_app
 from tests.dashboard_fixtures import app_env
 from tests.report_fixtures import HYPERLINK, build_tiny_warehouse
 
@@ -44,8 +44,7 @@ def exports(audit_log: Path) -> list[dict]:
 
 def test_both_files_download_for_the_current_filter_and_are_audited(deployment):
     url, browser, audit_log = deployment
-    context = browser.new_context(accept_downloads=True)
-    page = context.new_page()
+    page = new_page(browser, accept_downloads=True)
     try:
         page.goto(f"{url}/?{urlencode({'scheme': 'Druglink'})}")
         wait_for_app(page)
@@ -56,7 +55,7 @@ def test_both_files_download_for_the_current_filter_and_are_audited(deployment):
         pdf = Path(pdf_download.path()).read_bytes()
         xlsx = Path(xlsx_download.path()).read_bytes()
     finally:
-        context.close()
+        page.context.close()
 
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
                           check=True).stdout.decode()
@@ -76,8 +75,7 @@ def test_both_files_download_for_the_current_filter_and_are_audited(deployment):
 
 def test_a_previewed_viewer_downloads_their_own_suppressed_view(deployment):
     url, browser, audit_log = deployment
-    context = browser.new_context(accept_downloads=True)
-    page = context.new_page()
+    page = new_page(browser, accept_downloads=True)
     try:
         page.goto(url)
         wait_for_app(page)
@@ -87,7 +85,7 @@ def test_a_previewed_viewer_downloads_their_own_suppressed_view(deployment):
         page.get_by_test_id("stSidebar").get_by_text("viewer · Thames Valley").wait_for(timeout=30_000)
         xlsx = Path(download(page, "Spreadsheet (XLSX)").path()).read_bytes()
     finally:
-        context.close()
+        page.context.close()
 
     book = openpyxl.load_workbook(io.BytesIO(xlsx))
     assert "Data quality" not in book.sheetnames  # analysts only

@@ -22,15 +22,7 @@ from metrics.disclosure import count_mark
 TITLE = "Diversion Outcomes: board report"
 
 # Breakdown dimension -> the words a reader uses (the pages' "Compare by" labels).
-DIMENSIONS = {
-    "scheme": "Scheme",
-    "district": "District",
-    "intake_quarter": "Intake quarter",
-    "pathway": "Pathway",
-    "primary_need": "Primary need",
-    "sex": "Sex",
-    "age_band": "Age band",
-}
+DIMENSIONS = metrics.BREAKDOWN_LABELS
 
 ROLE_WORDS = {"analyst": "Analyst", "commissioner": "Commissioner",
               "district_commander": "District commander", "viewer": "Viewer"}
