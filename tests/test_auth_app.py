@@ -78,7 +78,7 @@ def policy(tmp_path) -> Path:
 
 def app(tmp_path: Path, warehouse: Path, bundled_sample: bool = False, secrets: dict | None = None,
         user: dict | None = None) -> AppTest:
-    at = AppTest.from_function(_app, args=(str(warehouse), bundled_sample), default_timeout=30)
+    at = AppTest.from_function(_app, args=(str(warehouse), bundled_sample), default_timeout=120)
     at.secrets["audit_log_path"] = str(tmp_path / "audit.log")  # also keeps developers' secrets out
     for key, value in (secrets or {}).items():
         at.secrets[key] = value

@@ -21,7 +21,7 @@ import pytest
 from dashboard import audit
 from dashboard.pages_catalogue import pages_for
 from pipelines.ingest import ingest
-from tests.browser import ARTIFACTS, ROOT, chromium, new_page, streamlit_server, wait_for_app
+from tests.browser import ARTIFACTS, PATIENCE, ROOT, chromium, new_page, streamlit_server, wait_for_app
 from tests.oidc_mock import MockOIDCProvider
 
 pytestmark = pytest.mark.browser
@@ -72,7 +72,7 @@ class Deployment:
         page.get_by_role("button", name="Sign in").click()
         # Back from the provider: either this person's pages or a refusal.
         page.locator("[data-testid='stSidebarNav'], [data-testid='stMain'] h1:has-text('No access')") \
-            .first.wait_for(timeout=60_000)
+            .first.wait_for(timeout=PATIENCE)
         settle(page)
         return page
 
@@ -125,7 +125,7 @@ def heading(page) -> str:
 def test_each_role_signs_in_and_gets_its_own_page_list(deployment, role):
     page = deployment.sign_in(PEOPLE[role].upper())  # the provider's case does not matter
     try:
-        page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
+        page.wait_for_selector("[data-testid='stSidebarNav']", timeout=PATIENCE)
         assert nav_titles(page) == [spec.title for spec in pages_for(role)]
         sidebar = page.locator("[data-testid='stSidebar']").inner_text()
         assert PEOPLE[role] in sidebar and "Local mode" not in sidebar
@@ -172,11 +172,11 @@ def test_a_sign_in_older_than_a_shift_must_be_renewed(deployment):
     try:
         page.goto(deployment.url)
         page.get_by_role("button", name="Sign in").click()
-        page.get_by_text("Your sign-in has expired").wait_for(timeout=60_000)
+        page.get_by_text("Your sign-in has expired").wait_for(timeout=PATIENCE)
         assert page.locator("[data-testid='stSidebarNav']").count() == 0
         deployment.idp.extra_claims = {}  # signing in again gives a fresh token
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_selector("[data-testid='stSidebarNav']", timeout=60_000)
+        page.wait_for_selector("[data-testid='stSidebarNav']", timeout=PATIENCE)
     finally:
         page.context.close()
 
@@ -186,7 +186,7 @@ def test_a_viewer_opening_a_row_level_page_by_url_does_not_get_it(deployment):
     try:
         for path in ("cohort-review", "data-quality"):
             page.goto(f"{deployment.url}/{path}")
-            page.wait_for_selector("[data-testid='stSidebarNav']", timeout=60_000)
+            page.wait_for_selector("[data-testid='stSidebarNav']", timeout=PATIENCE)
             wait_for_app(page)
             assert heading(page) not in ("Cohort review", "Data quality")
             assert "Person (pseudonym)" not in page.inner_text("body")
@@ -203,7 +203,7 @@ def test_a_forged_identity_cookie_or_header_does_not_sign_anyone_in(deployment):
     page.context.add_cookies([{"name": "_streamlit_user", "value": forged, "url": deployment.url}])
     try:
         page.goto(deployment.url)
-        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Sign in").wait_for(timeout=PATIENCE)
         assert page.locator("[data-testid='stSidebarNav']").count() == 0
         page.screenshot(path=ARTIFACTS / "auth-sign-in.png")
     finally:
@@ -214,9 +214,9 @@ def test_signing_out_ends_the_session_and_is_audited(deployment):
     page = deployment.sign_in(PEOPLE["commissioner"])
     try:
         page.get_by_role("button", name="Sign out").click()
-        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Sign in").wait_for(timeout=PATIENCE)
         page.goto(deployment.url)
-        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Sign in").wait_for(timeout=PATIENCE)
         assert page.locator("[data-testid='stSidebarNav']").count() == 0
     finally:
         page.context.close()
@@ -228,7 +228,7 @@ def test_a_commanders_export_holds_only_their_district_and_is_audited(deployment
     page = deployment.sign_in(PEOPLE["district_commander"])
     try:
         page.goto(f"{deployment.url}/?district=Reading&district=Bristol")  # asking for more
-        page.wait_for_selector("[data-testid='stSidebarNav']", timeout=60_000)
+        page.wait_for_selector("[data-testid='stSidebarNav']", timeout=PATIENCE)
         settle(page)
         button = page.locator("[data-testid='stDownloadButton'] button", has_text="Spreadsheet (XLSX)")
         with page.expect_download(timeout=180_000) as download:

@@ -90,7 +90,7 @@ def test_a_deep_link_opens_the_filtered_view(server, browser, warehouse):
     wait_for_app(page)
     values = metrics.summary(cursor(warehouse), ANALYST, Filter(districts=("Kettering",)))
     expect(tile(page, "Stepped down")).to_have_text(shown(values["stepped_down"]), timeout=90_000)
-    expect(tile(page, "Completion rate")).to_have_text(shown(values["completion_rate"]), timeout=30_000)
+    expect(tile(page, "Completion rate")).to_have_text(shown(values["completion_rate"]), timeout=PATIENCE)
     page.context.close()
 
 

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from dashboard import audit
-from tests.browser import choose, chromium, new_page, streamlit_server, wait_for_app
+from tests.browser import PATIENCE, choose, chromium, new_page, streamlit_server, wait_for_app
 from tests.dashboard_fixtures import app_env
 from tests.report_fixtures import HYPERLINK, build_tiny_warehouse
 
@@ -82,7 +82,7 @@ def test_a_previewed_viewer_downloads_their_own_suppressed_view(deployment):
         page.get_by_text("Preview as role").click(timeout=90_000)
         choose(page, "Role", "Viewer")
         wait_for_app(page)
-        page.get_by_test_id("stSidebar").get_by_text("viewer · Thames Valley").wait_for(timeout=30_000)
+        page.get_by_test_id("stSidebar").get_by_text("viewer · Thames Valley").wait_for(timeout=PATIENCE)
         xlsx = Path(download(page, "Spreadsheet (XLSX)").path()).read_bytes()
     finally:
         page.context.close()
