@@ -108,24 +108,28 @@ def breakdown(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter = 
     if unknown:
         raise ValueError(f"not available in a breakdown: {unknown}")
 
-    params = _params(con, scope, flt)
-    with_people = any(m in REOFFENDING_IDS for m in metric_ids)
-    with Facts(con, params, BREAKDOWNS[by], people=with_people) as facts:
-        support_rows = facts.rows("support_by_cell")
-        if with_people:
-            people = {r["cell"]: r for r in facts.rows("person_by_cell")}
-            differences = by_cell(facts.rows("differences"))
-            survival = by_cell(facts.rows("survival_times"))
-    cells: dict[object, dict[str, MetricValue]] = {
-        row["cell"]: support_values(row) for row in support_rows}
-    if with_people:
-        for key in cells:
-            cells[key].update(reoffending_values(people.get(key), differences.get(key, []),
-                                                 survival.get(key, [])))
-
     # the metrics a requested one is suppressed along with travel until suppression is done
     computed = tuple(dict.fromkeys(metric_ids + tuple(
         s for m in metric_ids for s in disclosure.FOLLOWS.get(m, ()))))
+    wanted_reoffending = tuple(m for m in computed if m in REOFFENDING_IDS)
+
+    params = _params(con, scope, flt)
+    with Facts(con, params, BREAKDOWNS[by], people=bool(wanted_reoffending)) as facts:
+        support_rows = facts.rows("support_by_cell")
+        if wanted_reoffending:
+            people = {r["cell"]: r for r in facts.rows("person_by_cell")}
+            differences = survival = {}
+            if "pre_post_change" in wanted_reoffending:
+                differences = by_cell(facts.rows("differences"))
+            if "time_to_reoffence" in wanted_reoffending:
+                survival = by_cell(facts.rows("survival_times"))
+    cells: dict[object, dict[str, MetricValue]] = {
+        row["cell"]: support_values(row) for row in support_rows}
+    if wanted_reoffending:
+        for key in cells:
+            cells[key].update(reoffending_values(people.get(key), differences.get(key, []),
+                                                 survival.get(key, []), wanted_reoffending))
+
     labels = _labels(con, by, list(cells))
     rows = []
     for key in _ordered_cells(by, cells):

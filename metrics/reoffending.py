@@ -25,31 +25,35 @@ COMPARISON_IDS = (
 )
 
 
-def reoffending_values(person_row: dict | None, differences: list[dict],
-                       survival: list[dict]) -> dict[str, MetricValue]:
-    """Reoffending metrics of one cell of selected people.
+def reoffending_values(person_row: dict | None, differences: list[dict] | None,
+                       survival: list[dict] | None,
+                       wanted: tuple[str, ...] = REOFFENDING_IDS) -> dict[str, MetricValue]:
+    """The `wanted` reoffending metrics of one cell of selected people (catalogue order).
 
     person_row: person_by_cell.sql for grp 'selected'; differences: differences.sql rows;
-    survival: survival_times.sql rows (all selected people of the cell).
+    survival: survival_times.sql rows (all selected people of the cell). Only
+    pre_post_change reads `differences` and only time_to_reoffence reads `survival`: a
+    breakdown without them passes None and skips their statistics in every cell.
     """
     r = person_row or {}
     eligible = int(r.get("eligible") or 0)
     reoffences = int(r.get("reoffences") or 0)
     prior = int(r.get("prior_offences") or 0)
-    change = ratio("pre_post_change", reoffences - prior, prior)
-    p = stats.wilcoxon_p_value(np.array([d["difference"] for d in differences], dtype=float),
-                               np.array([d["people"] for d in differences], dtype=np.int64))
-    change = replace(change, p_value=p)
-    return {
+    values = {
         "reoffending_eligible": count("reoffending_eligible", eligible),
         "reoffending_rate": share("reoffending_rate", r.get("reoffenders"), eligible),
         "reoffences_per_person": ratio("reoffences_per_person", reoffences, eligible),
         "prior_offences_per_person": ratio("prior_offences_per_person", prior, eligible),
-        "pre_post_change": change,
-        "time_to_reoffence": median(
-            "time_to_reoffence", _km_median(survival), r.get("people"), r.get("km_events")),
         "reoffending_pending": count("reoffending_pending", r.get("pending")),
     }
+    if "pre_post_change" in wanted:
+        p = stats.wilcoxon_p_value(np.array([d["difference"] for d in differences], dtype=float),
+                                   np.array([d["people"] for d in differences], dtype=np.int64))
+        values["pre_post_change"] = replace(ratio("pre_post_change", reoffences - prior, prior), p_value=p)
+    if "time_to_reoffence" in wanted:
+        values["time_to_reoffence"] = median(
+            "time_to_reoffence", _km_median(survival), r.get("people"), r.get("km_events"))
+    return {metric_id: values[metric_id] for metric_id in REOFFENDING_IDS if metric_id in wanted}
 
 
 def comparison_values(person_rows: list[dict], strata: list[dict],

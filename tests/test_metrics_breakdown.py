@@ -45,6 +45,22 @@ def test_each_cell_equals_the_summary_filtered_to_that_cell(con, by):
             assert row.flags == want.flags
 
 
+def records(frame) -> list[dict]:
+    """The frame's rows, with NaN and None alike (a column of blanks is None, not NaN)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+@pytest.mark.parametrize("metric_ids", [("reoffending_rate",), ("pre_post_change",), ("time_to_reoffence",),
+                                        ("completion_rate", "reoffences_per_person")])
+def test_asking_for_some_metrics_gives_the_same_rows_as_asking_for_all(con, metric_ids):
+    """A breakdown skips the statistics of metrics it was not asked for, not their values."""
+    everything = metrics.breakdown(con, ANALYST, Filter(), "district")
+    some = metrics.breakdown(con, ANALYST, Filter(), "district", metric_ids)
+    expected = everything[everything["metric"].isin(metric_ids)].reset_index(drop=True)
+    assert len(some) == len(expected) > 0
+    assert records(some) == records(expected)
+
+
 def test_intake_quarter_cells_are_calendar_quarters_of_referral_date(con):
     frame = metrics.breakdown(con, ANALYST, Filter(), "intake_quarter", ["referrals"])
     q2 = frame[frame["cell"] == "2023-Q2"]["value"].item()
