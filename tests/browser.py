@@ -81,6 +81,12 @@ def new_page(browser, **context_args):
     return context.new_page()
 
 
+def comboboxes(page) -> list[str]:
+    """Each dropdown on the page as 'label (visible)' or 'label (hidden)': for failure messages."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('[role=combobox]')).map(
+        e => `${e.getAttribute('aria-label')} (${e.checkVisibility() ? 'visible' : 'hidden'})`)""")
+
+
 def wait_for_app(page, timeout: float = 60_000) -> None:
     """Wait until Streamlit has finished running the script for this page."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
@@ -104,7 +110,10 @@ def choose(page, label: str, option: str, attempts: int = 5) -> None:
 
     combobox = page.get_by_role("combobox", name=label, exact=True)
     for attempt in range(attempts):
-        combobox.click(timeout=90_000)
+        try:
+            combobox.click(timeout=PATIENCE)
+        except PlaywrightTimeout as error:
+            raise AssertionError(f"no {label!r} box to click; the page has {comboboxes(page)}") from error
         choice = page.get_by_role("option", name=option, exact=True)
         try:
             choice.wait_for(timeout=10_000)
