@@ -14,6 +14,7 @@ from metrics.disclosure import display
 from metrics.measures import as_of as warehouse_as_of
 from metrics.measures import summary
 from metrics.scope import ANALYST, Filter
+from metrics.views import filter_warnings
 
 
 def _date(text: str) -> date:
@@ -54,6 +55,8 @@ def _summary(args) -> int:
     with connection:
         con = connection.cursor()
         as_of = warehouse_as_of(con)
+        for warning in filter_warnings(con, ANALYST, flt):
+            print(f"warning: {warning}", file=sys.stderr)
         values = summary(con, ANALYST, flt, suppress=False)
     if args.json:
         out = {"as_of": as_of.isoformat(),

@@ -95,6 +95,23 @@ def filter_options(con: duckdb.DuckDBPyConnection, scope: AccessScope) -> dict:
     }
 
 
+def filter_warnings(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter) -> list[str]:
+    """A line for each scheme id or district of the filter with no referral in scope at all:
+    usually a mistyped name, which would otherwise just give zeros."""
+    options = filter_options(con, scope)
+    schemes = sorted(scheme_id for scheme_id, _ in options["schemes"])
+    districts = options["districts"]
+    return ([f"no referrals for scheme {s!r}; scheme ids with referrals: {_listing(schemes)}"
+             for s in flt.schemes if s not in schemes]
+            + [f"no referrals in district {d!r}; districts with referrals: {_listing(districts)}"
+               for d in flt.districts if d not in districts])
+
+
+def _listing(values: list[str], most: int = 20) -> str:
+    shown = ", ".join(values[:most])
+    return shown if len(values) <= most else f"{shown} and {len(values) - most} more"
+
+
 def scheme_targets(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
     """Each selected scheme's monthly contact target (schemes without one are left out)."""
     return _frame(con, scope, flt, """

@@ -83,3 +83,14 @@ def test_catalogue_markdown(tmp_path):
     done = run("catalogue", "--markdown")
     assert done.returncode == 0
     assert done.stdout.strip() == metrics.catalogue.markdown().strip()
+
+
+def test_a_scheme_or_district_with_no_referrals_is_warned_about_but_still_summarised(warehouse):
+    done = run("summary", "--warehouse", str(warehouse), "--scheme", "SX", "--district", "Nowhere", "--json")
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["metrics"]["referrals"] == {"value": 0}
+    assert done.stderr.splitlines() == [
+        "warning: no referrals for scheme 'SX'; scheme ids with referrals: SE, SF, SN, SS",
+        "warning: no referrals in district 'Nowhere'; districts with referrals: East, North, South",
+    ]
+    assert run("summary", "--warehouse", str(warehouse), "--scheme", "SN", "--json").stderr == ""

@@ -74,6 +74,20 @@ def test_a_missing_warehouse_or_a_bad_date_is_an_error_not_a_report(tmp_path):
     assert not (tmp_path / "x.xlsx").exists()
 
 
+def test_a_file_that_is_not_a_warehouse_is_named_in_the_error(tmp_path):
+    (tmp_path / "notes.duckdb").write_text("not a database")
+    result = run("--warehouse", str(tmp_path / "notes.duckdb"), "--xlsx", str(tmp_path / "x.xlsx"))
+    assert result.returncode == 2 and f"cannot open warehouse {tmp_path / 'notes.duckdb'}" in result.stderr
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_mistyped_scheme_is_warned_about_before_an_empty_report(tiny, tmp_path):
+    result = run("--warehouse", str(tiny), "--scheme", "S9", "--xlsx", str(tmp_path / "x.xlsx"),
+                 audit_log=tmp_path / "audit.log")
+    assert result.returncode == 0, result.stderr
+    assert "warning: no referrals for scheme 'S9'; scheme ids with referrals: S1, S2, S3" in result.stderr
+
+
 def test_no_file_is_written_when_the_export_cannot_be_audited(tiny, tmp_path):
     unwritable = tmp_path / "audit-is-a-directory"
     unwritable.mkdir()

@@ -61,13 +61,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     # Imported once the arguments are known good: --help and mistakes answer at once.
+    import duckdb
     import streamlit.logger
 
     streamlit.logger.set_log_level("error")  # the dashboard's modules cache with streamlit; no runtime here
     from dashboard import audit
     from dashboard.report import build_files, role_words
     from dashboard.viewer import Viewer
-    from metrics import ANALYST, Filter
+    from metrics import ANALYST, Filter, views
 
     try:
         flt = Filter(schemes=tuple(args.schemes), districts=tuple(args.districts),
@@ -75,6 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"bad filter: {error}", file=sys.stderr)
         return 2
+    try:
+        with duckdb.connect(str(args.warehouse), read_only=True) as connection:
+            warnings = views.filter_warnings(connection.cursor(), ANALYST, flt)
+    except duckdb.Error as error:
+        print(f"cannot open warehouse {args.warehouse}: {error}", file=sys.stderr)
+        return 2
+    for warning in warnings:  # a mistyped scheme or district would give an empty report
+        print(f"warning: {warning}", file=sys.stderr)
     if args.audit_log:
         audit.configure(args.audit_log)
     # The audit log names staff, not people in the data: here the account that ran the job.
