@@ -108,9 +108,13 @@ def breakdown(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter = 
     if unknown:
         raise ValueError(f"not available in a breakdown: {unknown}")
 
-    # the metrics a requested one is suppressed along with travel until suppression is done
-    computed = tuple(dict.fromkeys(metric_ids + tuple(
-        s for m in metric_ids for s in disclosure.FOLLOWS.get(m, ()))))
+    # Unsuppressed, only what was asked for (and what it travels with) is computed. Suppressed,
+    # every breakdown metric is, because secondary suppression looks across metrics that share
+    # a count: a page asking for one metric then hides exactly what the full breakdown (the
+    # board report) hides.
+    suppressing = scope.suppress if suppress is None else suppress
+    travelling = tuple(s for m in metric_ids for s in disclosure.FOLLOWS.get(m, ()))
+    computed = tuple(dict.fromkeys(metric_ids + travelling + (BREAKDOWN_IDS if suppressing else ())))
     wanted_reoffending = tuple(m for m in computed if m in REOFFENDING_IDS)
 
     params = _params(con, scope, flt)
@@ -118,7 +122,7 @@ def breakdown(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter = 
         support_rows = facts.rows("support_by_cell")
         if wanted_reoffending:
             people = {r["cell"]: r for r in facts.rows("person_by_cell")}
-            differences = survival = {}
+            differences, survival = {}, {}
             if "pre_post_change" in wanted_reoffending:
                 differences = by_cell(facts.rows("differences"))
             if "time_to_reoffence" in wanted_reoffending:
@@ -141,7 +145,7 @@ def breakdown(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter = 
                          "ci_high": value.ci_high, "p_value": value.p_value,
                          "flags": value.flags, "suppressed": None})
     frame = pd.DataFrame(rows, columns=disclosure.BREAKDOWN_COLUMNS)
-    if scope.suppress if suppress is None else suppress:
+    if suppressing:
         frame = disclosure.suppress_breakdown(frame, k)
     return frame[frame["metric"].isin(metric_ids)].reset_index(drop=True)
 

@@ -25,15 +25,14 @@ COMPARISON_IDS = (
 )
 
 
-def reoffending_values(person_row: dict | None, differences: list[dict] | None,
-                       survival: list[dict] | None,
+def reoffending_values(person_row: dict | None, differences: list[dict], survival: list[dict],
                        wanted: tuple[str, ...] = REOFFENDING_IDS) -> dict[str, MetricValue]:
     """The `wanted` reoffending metrics of one cell of selected people (catalogue order).
 
     person_row: person_by_cell.sql for grp 'selected'; differences: differences.sql rows;
     survival: survival_times.sql rows (all selected people of the cell). Only
     pre_post_change reads `differences` and only time_to_reoffence reads `survival`: a
-    breakdown without them passes None and skips their statistics in every cell.
+    breakdown that does not want them skips their statistics in every cell.
     """
     r = person_row or {}
     eligible = int(r.get("eligible") or 0)

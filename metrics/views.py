@@ -108,6 +108,8 @@ def filter_warnings(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Fil
 
 
 def _listing(values: list[str], most: int = 20) -> str:
+    if not values:
+        return "none"
     shown = ", ".join(values[:most])
     return shown if len(values) <= most else f"{shown} and {len(values) - most} more"
 

@@ -74,8 +74,9 @@ def chromium():
 
 
 def new_page(browser, **context_args):
-    """A page in a context of its own, patient enough for a loaded two-core machine (every
-    wait and click allows 90 s, not Playwright's 30 s). Close it with page.context.close()."""
+    """A page in a context of its own, patient enough for a loaded two-core machine (its waits
+    and clicks allow 90 s, not Playwright's 30 s; an `expect` takes its own timeout). Close it
+    with page.context.close()."""
     context = browser.new_context(**context_args)
     context.set_default_timeout(PATIENCE)
     return context.new_page()
@@ -87,7 +88,7 @@ def comboboxes(page) -> list[str]:
         e => `${e.getAttribute('aria-label')} (${e.checkVisibility() ? 'visible' : 'hidden'})`)""")
 
 
-def wait_for_app(page, timeout: float = 60_000) -> None:
+def wait_for_app(page, timeout: float = PATIENCE) -> None:
     """Wait until Streamlit has finished running the script for this page."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
     page.wait_for_function(
@@ -116,7 +117,7 @@ def choose(page, label: str, option: str, attempts: int = 5) -> None:
             raise AssertionError(f"no {label!r} box to click; the page has {comboboxes(page)}") from error
         choice = page.get_by_role("option", name=option, exact=True)
         try:
-            choice.wait_for(timeout=10_000)
+            choice.wait_for(timeout=20_000)
         except PlaywrightTimeout:
             if attempt == attempts - 1:
                 raise

@@ -68,12 +68,16 @@ class Deployment:
         self.idp.email = email
         self.idp.extra_claims = extra_claims or {}
         page = new_page(self.browser)
-        page.goto(f"{self.url}/{path}")
-        page.get_by_role("button", name="Sign in").click()
-        # Back from the provider: either this person's pages or a refusal.
-        page.locator("[data-testid='stSidebarNav'], [data-testid='stMain'] h1:has-text('No access')") \
-            .first.wait_for(timeout=PATIENCE)
-        settle(page)
+        try:
+            page.goto(f"{self.url}/{path}")
+            page.get_by_role("button", name="Sign in").click()
+            # Back from the provider: either this person's pages or a refusal.
+            page.locator("[data-testid='stSidebarNav'], [data-testid='stMain'] h1:has-text('No access')") \
+                .first.wait_for(timeout=PATIENCE)
+            settle(page)
+        except BaseException:
+            page.context.close()
+            raise
         return page
 
 
@@ -200,8 +204,8 @@ def test_a_forged_identity_cookie_or_header_does_not_sign_anyone_in(deployment):
         "Remote-User": PEOPLE["analyst"]})
     forged = json.dumps({"email": PEOPLE["analyst"], "is_logged_in": True, "origin": deployment.url,
                          "provider": "default"})
-    page.context.add_cookies([{"name": "_streamlit_user", "value": forged, "url": deployment.url}])
     try:
+        page.context.add_cookies([{"name": "_streamlit_user", "value": forged, "url": deployment.url}])
         page.goto(deployment.url)
         page.get_by_role("button", name="Sign in").wait_for(timeout=PATIENCE)
         assert page.locator("[data-testid='stSidebarNav']").count() == 0

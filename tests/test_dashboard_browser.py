@@ -55,43 +55,49 @@ def tile(page, label: str):
 
 def test_every_page_loads_without_an_error_and_is_screenshotted(server, browser):
     page = new_page(browser, viewport={"width": 1400, "height": 1000})
-    for name in PAGES:
-        page.goto(f"{server}/{URL_PATHS[name]}")
-        wait_for_app(page)
-        page.get_by_role("heading", name=TITLES[name]).first.wait_for()
-        page.wait_for_timeout(800)  # let plotly draw before the screenshot
-        assert page.get_by_test_id("stException").count() == 0, name
-        assert page.get_by_test_id("stAlertContentError").count() == 0, name
-        assert page.get_by_text("Page not found").count() == 0, name
-        page.screenshot(path=str(ARTIFACTS / f"page-{name}.png"), full_page=True)
-    page.context.close()
+    try:
+        for name in PAGES:
+            page.goto(f"{server}/{URL_PATHS[name]}")
+            wait_for_app(page)
+            page.get_by_role("heading", name=TITLES[name]).first.wait_for()
+            page.wait_for_timeout(800)  # let plotly draw before the screenshot
+            assert page.get_by_test_id("stException").count() == 0, name
+            assert page.get_by_test_id("stAlertContentError").count() == 0, name
+            assert page.get_by_text("Page not found").count() == 0, name
+            page.screenshot(path=str(ARTIFACTS / f"page-{name}.png"), full_page=True)
+    finally:
+        page.context.close()
 
 
 def test_choosing_a_scheme_in_the_sidebar_updates_the_tile_and_the_url(server, browser, warehouse):
     from playwright.sync_api import expect
 
     page = new_page(browser, viewport={"width": 1400, "height": 1000})
-    page.goto(server)
-    wait_for_app(page)
-    expect(tile(page, "Referrals")).to_have_text(referrals_for(warehouse), timeout=90_000)
-    choose(page, "Scheme", "Druglink")
-    page.keyboard.press("Escape")
-    expect(tile(page, "Referrals")).to_have_text(referrals_for(warehouse, schemes=("TVP-DRUGLINK",)),
-                                                timeout=90_000)
-    assert re.search(r"scheme=Druglink", page.url)
-    page.context.close()
+    try:
+        page.goto(server)
+        wait_for_app(page)
+        expect(tile(page, "Referrals")).to_have_text(referrals_for(warehouse), timeout=PATIENCE)
+        choose(page, "Scheme", "Druglink")
+        page.keyboard.press("Escape")
+        expect(tile(page, "Referrals")).to_have_text(referrals_for(warehouse, schemes=("TVP-DRUGLINK",)),
+                                                    timeout=PATIENCE)
+        assert re.search(r"scheme=Druglink", page.url)
+    finally:
+        page.context.close()
 
 
 def test_a_deep_link_opens_the_filtered_view(server, browser, warehouse):
     from playwright.sync_api import expect
 
     page = new_page(browser)
-    page.goto(f"{server}/completion?district=Kettering")
-    wait_for_app(page)
-    values = metrics.summary(cursor(warehouse), ANALYST, Filter(districts=("Kettering",)))
-    expect(tile(page, "Stepped down")).to_have_text(shown(values["stepped_down"]), timeout=90_000)
-    expect(tile(page, "Completion rate")).to_have_text(shown(values["completion_rate"]), timeout=PATIENCE)
-    page.context.close()
+    try:
+        page.goto(f"{server}/completion?district=Kettering")
+        wait_for_app(page)
+        values = metrics.summary(cursor(warehouse), ANALYST, Filter(districts=("Kettering",)))
+        expect(tile(page, "Stepped down")).to_have_text(shown(values["stepped_down"]), timeout=PATIENCE)
+        expect(tile(page, "Completion rate")).to_have_text(shown(values["completion_rate"]), timeout=PATIENCE)
+    finally:
+        page.context.close()
 
 
 def test_eight_concurrent_sessions_changing_filters_all_succeed(server, warehouse):

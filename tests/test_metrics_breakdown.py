@@ -50,14 +50,18 @@ def records(frame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
-@pytest.mark.parametrize("metric_ids", [("reoffending_rate",), ("pre_post_change",), ("time_to_reoffence",),
-                                        ("completion_rate", "reoffences_per_person")])
-def test_asking_for_some_metrics_gives_the_same_rows_as_asking_for_all(con, metric_ids):
-    """A breakdown skips the statistics of metrics it was not asked for, not their values."""
-    everything = metrics.breakdown(con, ANALYST, Filter(), "district")
-    some = metrics.breakdown(con, ANALYST, Filter(), "district", metric_ids)
+@pytest.mark.parametrize("by", ["scheme", "district", "age_band"])
+@pytest.mark.parametrize("suppress", [False, True], ids=["unsuppressed", "suppressed"])
+@pytest.mark.parametrize("metric_ids", [(m,) for m in metrics.BREAKDOWN_IDS]
+                         + [("completion_rate", "reoffences_per_person")])
+def test_asking_for_some_metrics_gives_the_same_rows_as_asking_for_all(con, metric_ids, suppress, by):
+    """A breakdown skips the statistics of metrics it was not asked for, not their values; and
+    suppressed, a page asking for one metric hides what the full breakdown (the report) hides."""
+    everything = metrics.breakdown(con, ANALYST, Filter(), by, suppress=suppress)
+    some = metrics.breakdown(con, ANALYST, Filter(), by, metric_ids, suppress=suppress)
     expected = everything[everything["metric"].isin(metric_ids)].reset_index(drop=True)
     assert len(some) == len(expected) > 0
+    assert everything["suppressed"].notna().any() == suppress
     assert records(some) == records(expected)
 
 
@@ -121,3 +125,7 @@ def test_breakdown_of_an_empty_selection_has_no_rows(con):
     assert list(frame.columns) == ["by", "cell", "label", "metric", "value", "numerator",
                                    "denominator", "ci_low", "ci_high", "p_value", "flags",
                                    "suppressed"]
+
+
+def test_every_breakdown_has_the_words_the_pages_and_the_report_label_it_with():
+    assert metrics.BREAKDOWN_LABELS.keys() == metrics.BREAKDOWNS.keys()

@@ -79,7 +79,7 @@ def test_a_previewed_viewer_downloads_their_own_suppressed_view(deployment):
     try:
         page.goto(url)
         wait_for_app(page)
-        page.get_by_text("Preview as role").click(timeout=90_000)
+        page.get_by_text("Preview as role").click(timeout=PATIENCE)
         choose(page, "Role", "Viewer")
         wait_for_app(page)
         page.get_by_test_id("stSidebar").get_by_text("viewer · Thames Valley").wait_for(timeout=PATIENCE)
