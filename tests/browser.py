@@ -29,10 +29,18 @@ def free_port() -> int:
 @contextmanager
 def streamlit_server(env: dict[str, str] | None = None, cwd: Path = ROOT, timeout: float = 90):
     """Start `streamlit run streamlit_app.py` on a free loopback port; yield its base URL."""
+    with streamlit_process(env, cwd, timeout) as (url, _):
+        yield url
+
+
+@contextmanager
+def streamlit_process(env: dict[str, str] | None = None, cwd: Path = ROOT, timeout: float = 90,
+                      log_prefix: str = "streamlit"):
+    """streamlit_server, yielding (base URL, server process); the log is in tests/artifacts."""
     port = free_port()
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / f"streamlit-{port}.log", "w")
+    log = open(ARTIFACTS / f"{log_prefix}-{port}.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -51,7 +59,7 @@ def streamlit_server(env: dict[str, str] | None = None, cwd: Path = ROOT, timeou
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not start; see {log.name}")
             time.sleep(0.3)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:

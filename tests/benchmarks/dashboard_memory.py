@@ -8,16 +8,11 @@ each page is the first to ask for its numbers, except the summary the pages shar
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import urllib.request
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.browser import ARTIFACTS, ROOT, chromium, free_port
+from tests.browser import chromium, streamlit_process
 
 FINISHED = "[data-testid='stApp'][data-test-script-state='notRunning']"
 PAGE_URLS = ("/", "/engagement", "/onward", "/completion", "/reoffending", "/schemes", "/cohort-review",
@@ -38,39 +33,6 @@ def _status_bytes(pid: int, field: str) -> int:
     raise KeyError(field)
 
 
-@contextmanager
-def _server(env: dict[str, str], timeout: float = 120):
-    port = free_port()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / f"benchmark-streamlit-{port}.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env}, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {log.name}")
-            time.sleep(0.3)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
 def _wait_until_finished(page, started: float, timeout_s: float) -> float:
     """Seconds from `started` until the page's script has finished running (Streamlit marks
     the app `data-test-script-state="notRunning"`) and stays finished for half a second."""
@@ -86,7 +48,9 @@ def measure(warehouse: Path, audit_log: Path, page_timeout_s: float = 600) -> Da
     env = {"OUTCOMES_WAREHOUSE": str(warehouse), "OUTCOMES_ALLOW_UNAUTHENTICATED_LOCAL": "1",
            "OUTCOMES_AUDIT_LOG": str(audit_log)}
     seconds = {}
-    with _server(env) as (url, pid), chromium() as browser:
+    with streamlit_process(env, timeout=120, log_prefix="benchmark-streamlit") as (url, server), \
+            chromium() as browser:
+        pid = server.pid
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         for path in PAGE_URLS:
             started = time.perf_counter()
