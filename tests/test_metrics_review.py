@@ -17,6 +17,7 @@ from scipy import stats as sps
 import metrics
 from metrics import ANALYST, AccessScope, Filter, summary, survival_curves
 from tests.metrics_fixtures import build, contact, offence, referral, scheme
+from tests.test_metrics_comparison import logrank_by_hand  # the textbook log-rank
 
 Z = 1.959964
 AS_OF = "2025-06-30"
@@ -351,19 +352,6 @@ def test_kaplan_meier_ties_and_first_qualifying_event(km_warehouse):
     value = summary(km_warehouse, ANALYST)["time_to_reoffence"]
     assert value.value == 300  # S(120) = 0.571 > 0.5; S(300) = 0.381
     assert (value.numerator, value.denominator) == (4, 7)
-
-
-def logrank_by_hand(x, y):
-    oe, var = 0.0, 0.0
-    for t in sorted({t for t, e in x + y if e}):
-        n1 = sum(1 for s, _ in x if s >= t)
-        n2 = sum(1 for s, _ in y if s >= t)
-        d1 = sum(1 for s, e in x if s == t and e)
-        d = d1 + sum(1 for s, e in y if s == t and e)
-        n = n1 + n2
-        oe += d1 - n1 * d / n
-        var += n1 * n2 * d * (n - d) / (n * n * (n - 1)) if n > 1 else 0
-    return float(sps.chi2.sf(oe * oe / var, 1))
 
 
 def test_logrank_with_events_in_one_group_only_is_not_null(tmp_path):
