@@ -4,7 +4,9 @@
 #   ./run.sh test        set everything up, then run the whole test suite
 #   ./run.sh setup       only set up
 # Set-up is idempotent: Debian packages (Chromium for the browser tests, poppler for PDF
-# checks, Pango for WeasyPrint) and a virtualenv in .venv pinned by requirements.txt.
+# checks, Pango for WeasyPrint) and a virtualenv in .venv installed from the hashed lock
+# requirements-test.lock (runtime + tests, generated from pyproject.toml; see README,
+# "Dependencies"): exactly those files, nothing resolved, so every machine gets what CI tested.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -28,11 +30,13 @@ setup_python() {
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   local stamp=.venv/.requirements.sha256
   local wanted
-  wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+  # Over the lock files: a changed lock reinstalls.
+  wanted=$(cat requirements.lock requirements-test.lock | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-    echo "Installing Python packages from requirements.txt"
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -r requirements.txt
+    echo "Installing Python packages from requirements-test.lock"
+    # --no-deps: the lock is the complete set; pip check proves it is consistent.
+    .venv/bin/python -m pip install -q --require-hashes --no-deps -r requirements-test.lock
+    .venv/bin/python -m pip check
     echo "$wanted" > "$stamp"
   fi
 }

@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from dashboard import session
+from dashboard import media, session
+from dashboard.incident import incident_guard
 from dashboard.pages_catalogue import PAGES_DIR, pages_for
 
 st.set_page_config(page_title="Diversion Outcomes", page_icon=":material/insights:", layout="wide")
+media.serve_exports_once()  # export files are fetchable once, briefly (see dashboard/media.py)
 
 viewer = session.sign_in()  # stops the script with a sign-in or refusal page when needed
 pages = [
@@ -15,5 +17,6 @@ pages = [
     for i, spec in enumerate(pages_for(viewer.scope.role))
 ]
 navigation = st.navigation(pages)
-session.sidebar(viewer)
-navigation.run()
+with incident_guard():  # an unexpected error shows an incident id, never a traceback
+    session.sidebar(viewer)
+    navigation.run()

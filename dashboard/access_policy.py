@@ -2,7 +2,7 @@
 
 The access policy is a TOML file kept outside the repository (its path comes from the
 secrets or the environment, never from a widget or a URL). It maps a signed-in email,
-compared case-insensitively, to one role and the force and districts that role covers:
+compared in ASCII lower case (an address with any other character is refused), to one role and the force and districts that role covers:
 
     [[user]]
     email = "j.smith@thamesvalley.police.uk"
@@ -17,6 +17,7 @@ the same policy.
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from collections.abc import Mapping
@@ -60,8 +61,19 @@ class ConfigurationError(Exception):
     """Sign-in is half configured; the app refuses to serve rather than guess."""
 
 
+class NonAsciiEmail(ValueError):
+    """An email address with a character outside ASCII: refused, never folded into another."""
+
+
 def normalise_email(email: str) -> str:
-    return email.strip().casefold()
+    """The address in ASCII lower case. Unicode case folding would make distinct addresses
+    equal ("ﬁona@x" folds to "fiona@x"), so an address with any non-ASCII character is
+    refused (NonAsciiEmail) rather than compared."""
+    email = email.strip()
+    if not email.isascii():
+        raise NonAsciiEmail(f"{email!r} has characters outside ASCII; only plain ASCII addresses are "
+                            "accepted")
+    return email.lower()
 
 
 @dataclass(frozen=True)
@@ -87,7 +99,10 @@ class AccessPolicy:
     def grant_for(self, email: str | None) -> Grant | None:
         if not email:
             return None
-        return self.grants.get(normalise_email(email))
+        try:
+            return self.grants.get(normalise_email(email))
+        except NonAsciiEmail:
+            return None
 
 
 def scope_for(role: str, force: str | None = None, districts=None) -> AccessScope:
@@ -112,6 +127,22 @@ def load_policy(path: str | os.PathLike) -> AccessPolicy:
     return AccessPolicy(path, parse_policy(document, str(path)))
 
 
+@functools.lru_cache(maxsize=4)
+def _load_policy_version(path: str, version: tuple[int, int, int]) -> AccessPolicy:
+    return load_policy(path)
+
+
+def current_policy(path: str | os.PathLike) -> AccessPolicy:
+    """The policy as the file says now: cheap to call on every run and at every export (cached
+    by the file's inode, mtime and size), so a revocation applies at once."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        raise PolicyError(f"access policy file {path} does not exist") from None
+    return _load_policy_version(str(path), (stat.st_ino, stat.st_mtime_ns, stat.st_size))
+
+
 def parse_policy(document: Mapping, source: str = "access policy") -> dict[str, Grant]:
     unknown = set(document) - {"user"}
     if unknown:
@@ -128,10 +159,14 @@ def parse_policy(document: Mapping, source: str = "access policy") -> dict[str, 
         email = entry.get("email")
         if not isinstance(email, str) or "@" not in email or email.strip() != email or not email:
             raise PolicyError(f"{where}: `email` must be an email address (got {email!r})")
+        if not email.isascii():
+            raise PolicyError(f"{where}: `email` {email!r} has characters outside ASCII; write the address "
+                              "in plain ASCII letters (emails are compared in ASCII lower case, and one "
+                              "with other characters could never sign in)")
         grant = _grant(email, entry, where)
         if grant.email in grants:
             raise PolicyError(f"{where}: {email} is listed more than once (emails are compared "
-                              "case-insensitively); give each person exactly one entry")
+                              "in ASCII lower case); give each person exactly one entry")
         grants[grant.email] = grant
     return grants
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from dashboard.access_policy import AUDIT_LOG_ENV, DEFAULT_AUDIT_LOG
 
-EVENTS = ("sign_in", "refused", "sign_out", "export", "local_mode")
+EVENTS = ("sign_in", "refused", "sign_out", "export", "export_refused", "local_mode")
 # Keys a caller must never log: the raw identifiers of people in the data. (Pseudonyms
 # are keyed hashes and may appear, e.g. a cohort review export's row count, not its rows.)
 PERSON_IDENTIFIER_KEYS = frozenset({
@@ -48,6 +48,17 @@ def log_path() -> Path:
         return _configured
     from_env = os.environ.get(AUDIT_LOG_ENV)
     return Path(from_env) if from_env else DEFAULT_AUDIT_LOG
+
+
+def check_writable() -> None:
+    """Raise AuditError unless a row could be appended now (checked on every page run, so a
+    log that becomes unwritable stops sessions already running, not only new ones)."""
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+    except OSError as exc:
+        raise AuditError(f"cannot write the audit log {path}: {exc}") from exc
 
 
 def record(event: str, email: str | None, role: str | None, **details) -> dict:
@@ -82,6 +93,13 @@ def record_export(viewer, filter, kind: str, file_bytes: bytes) -> str:
     record("export", viewer.email, scope.role, kind=kind, sha256=digest, bytes=len(file_bytes),
            filters=filter_summary(filter), scope=scope_summary(scope), local_mode=viewer.local_mode)
     return digest
+
+
+def record_export_refused(viewer, filter, kind: str, reason: str) -> None:
+    """Record an export that was refused at the moment of building (nothing was served)."""
+    scope = viewer.scope
+    record("export_refused", viewer.email, scope.role, kind=kind, reason=reason,
+           filters=filter_summary(filter), scope=scope_summary(scope), local_mode=viewer.local_mode)
 
 
 def filter_summary(filter) -> dict:

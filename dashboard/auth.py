@@ -13,6 +13,9 @@ Two modes, chosen only by the deployment's configuration:
 
 Anything half-configured (an [auth] section missing keys, no policy, a broken secrets or
 policy file, an unwritable audit log) stops the app with an explanation: it fails closed.
+Every run re-checks what can change while a page is open: the policy entry, the sign-in's
+age, whether that sign-in was ended by a sign-out in another tab (dashboard/revocation.py),
+and that the audit log can still be written.
 """
 
 from __future__ import annotations
@@ -28,17 +31,19 @@ import streamlit as st
 from streamlit import config as streamlit_config
 
 import metrics
-from dashboard import audit
+from dashboard import audit, revocation
 from dashboard.access_policy import (
     ROLES,
     AccessPolicy,
     ConfigurationError,
+    NonAsciiEmail,
     PolicyError,
     Settings,
-    load_policy,
+    current_policy,
     normalise_email,
     scope_for,
 )
+from dashboard.revocation import SignIn
 from dashboard.viewer import Viewer
 from dashboard.warehouse import WarehouseFile, open_read_only
 from metrics import ANALYST
@@ -57,6 +62,11 @@ def resolve_viewer(warehouse: WarehouseFile) -> Viewer:
     except ConfigurationError as exc:
         _stop_page("Sign-in is not set up correctly", str(exc), icon=":material/settings_alert:")
     audit.configure(settings.audit_log_path)
+    try:
+        audit.check_writable()  # every run: a log that stops being writable stops open sessions too
+    except audit.AuditError as exc:
+        LOG.error("%s", exc)
+        _cannot_record_page()
     if settings.sign_in_configured:
         return _signed_in_viewer(settings)
     return _local_viewer(warehouse, settings)
@@ -69,37 +79,73 @@ def _signed_in_viewer(settings: Settings) -> Viewer:
         _sign_in_page(settings)
     if not _signed_in_recently(settings):
         _sign_in_page(settings, expired=True)
-    email = _verified_email(settings)
+    email, refusal = _verified_email(settings)
+    iat = float(st.user.get("iat"))
+    sign_outs = revocation.record_path(settings.audit_log_path)
+    if email is not None and _signed_out(sign_outs, email, iat):
+        _sign_in_page(settings, signed_out=True)
     try:
         policy = _policy(settings.access_policy_path)
     except PolicyError as exc:
         LOG.error("access policy: %s", exc)
         _stop_page("Access policy problem", f"{exc}. Nobody can be given access until it is fixed.",
                    icon=":material/policy:", sign_out=True)
+    if refusal:
+        _refusal_page(email if refusal != "non_ascii_email" else st.user.get(settings.email_claim), refusal)
     grant = policy.grant_for(email)
     if grant is None:
-        _refusal_page(email)
-    viewer = Viewer(scope=grant.scope, email=grant.email)
+        _refusal_page(email, "not_in_access_policy")
+    sign_in = SignIn(grant, iat, settings.sign_in_max_age_hours, settings.access_policy_path, sign_outs)
+    viewer = Viewer(scope=grant.scope, email=grant.email, sign_in=sign_in)
     # One row per browser session; signed_in_at tells a new sign-in from a reused cookie.
     _audit_once("sign_in", viewer.email, grant.role, scope=audit.scope_summary(viewer.scope),
-                signed_in_at=dt.datetime.fromtimestamp(st.user.get("iat"), dt.UTC).isoformat())
+                signed_in_at=dt.datetime.fromtimestamp(iat, dt.UTC).isoformat())
     with st.sidebar:
         if st.button("Sign out", icon=":material/logout:", key="_sign_out"):
-            _audit("sign_out", viewer.email, grant.role)
-            st.logout()
-            st.stop()
+            _sign_out(viewer.email, grant.role)
     return viewer
 
 
-def _verified_email(settings: Settings) -> str | None:
-    """The email claim of the signed-in identity (None when it is missing or unverified)."""
-    claim = settings.email_claim
-    email = st.user.get(claim)
+def _verified_email(settings: Settings) -> tuple[str | None, str | None]:
+    """(the normalised email claim, None), or (None, why it cannot be used).
+
+    `email_verified` must be exactly boolean true when the token carries it ("false", 0, "0"
+    and "true" the string are all refused). A token without it is accepted, because many
+    providers (Microsoft Entra ID among them) omit it for addresses the organisation itself
+    manages; the README asks for an email claim the organisation controls.
+    """
+    email = st.user.get(settings.email_claim)
     if not isinstance(email, str) or "@" not in email:
-        return None
-    if st.user.get("email_verified") is False:  # absent is fine: many providers omit it
-        return None
-    return normalise_email(email)
+        return None, "no_verified_email"
+    if "email_verified" in st.user and st.user.get("email_verified") is not True:
+        return None, "no_verified_email"
+    try:
+        return normalise_email(email), None
+    except NonAsciiEmail:
+        return None, "non_ascii_email"
+
+
+def _signed_out(sign_outs: Path, email: str, iat: float) -> bool:
+    try:
+        return revocation.is_signed_out(sign_outs, email, iat)
+    except revocation.RevocationError as exc:
+        LOG.error("%s", exc)
+        _cannot_record_page()
+
+
+def _sign_out(email: str | None, role: str | None) -> None:
+    """End this sign-in everywhere: recorded server side first (so every other tab of it stops
+    on its next run or export), then audited, then the cookie cleared."""
+    iat = st.user.get("iat")
+    if email and isinstance(iat, (int, float)) and not isinstance(iat, bool):
+        try:
+            revocation.record_sign_out(revocation.record_path(audit.log_path()), email, float(iat))
+        except revocation.RevocationError as exc:
+            LOG.error("%s", exc)
+            _cannot_record_page()
+    _audit("sign_out", email, role)
+    st.logout()
+    st.stop()
 
 
 def _signed_in_recently(settings: Settings) -> bool:
@@ -112,39 +158,39 @@ def _signed_in_recently(settings: Settings) -> bool:
     return -300 <= age <= settings.sign_in_max_age_hours * 3600  # 5 minutes' clock skew
 
 
-def _sign_in_page(settings: Settings, expired: bool = False) -> None:
+def _sign_in_page(settings: Settings, expired: bool = False, signed_out: bool = False) -> None:
     st.title("Diversion Outcomes")
     st.write("Outcomes of police diversion and substance-misuse support schemes. The figures describe "
              "vulnerable people, so every visitor signs in and sees only what their role allows.")
     if expired:
         st.info("Your sign-in has expired. Please sign in again.", icon=":material/schedule:")
+    if signed_out:
+        st.info("You signed out (perhaps in another tab or window). Please sign in again to continue.",
+                icon=":material/logout:")
     if st.button("Sign in", type="primary", icon=":material/login:", key="_sign_in"):
         st.login(settings.auth_provider)
     st.stop()
 
 
-def _refusal_page(email: str | None) -> None:
-    who = _as_code(email) if email else "an account without a verified email address"
-    _audit_once("refused", email, None, reason="not_in_access_policy" if email else "no_verified_email")
-    _stop_page("No access",
-               f"You are signed in as {who}, which has no access to this dashboard.\n\n"
-               "Access is given person by person by the dashboard's administrator. If you need it, ask "
-               "them to add this account, saying which role, force and districts you need.",
-               icon=":material/block:", sign_out=True, sign_out_email=email)
-
-
-@functools.lru_cache(maxsize=4)
-def _load_policy_version(path: str, version: tuple[int, int, int]) -> AccessPolicy:
-    return load_policy(path)
+def _refusal_page(email: str | None, reason: str) -> None:
+    _audit_once("refused", email, None, reason=reason)
+    if reason == "non_ascii_email":
+        message = (f"Your sign-in gave the address {_as_code(email)}, which has characters outside plain "
+                   "ASCII. This dashboard accepts only plain ASCII addresses, so that two different "
+                   "addresses can never be taken for one another. Ask the dashboard's administrator to "
+                   "have your sign-in give your plain ASCII address.")
+    else:
+        who = _as_code(email) if email else "an account without a verified email address"
+        message = (f"You are signed in as {who}, which has no access to this dashboard.\n\n"
+                   "Access is given person by person by the dashboard's administrator. If you need it, ask "
+                   "them to add this account, saying which role, force and districts you need.")
+    _stop_page("No access", message, icon=":material/block:", sign_out=True,
+               sign_out_email=email if reason == "not_in_access_policy" else None)
 
 
 def _policy(path: Path) -> AccessPolicy:
     """Read on every run (cheap, cached by file version) so a revocation applies at once."""
-    try:
-        stat = path.stat()
-    except OSError:
-        raise PolicyError(f"access policy file {path} does not exist") from None
-    return _load_policy_version(str(path), (stat.st_ino, stat.st_mtime_ns, stat.st_size))
+    return current_policy(path)
 
 
 def _refuse_header_identity() -> None:
@@ -237,8 +283,12 @@ def _audit(event: str, email: str | None, role: str | None, **details) -> None:
         audit.record(event, email, role, **details)
     except audit.AuditError as exc:
         LOG.error("%s", exc)
-        _stop_page("Cannot record access", "The audit log cannot be written, so the dashboard will not "
-                   "serve anything until it can. Tell the dashboard's administrator.", icon=":material/error:")
+        _cannot_record_page()
+
+
+def _cannot_record_page() -> None:
+    _stop_page("Cannot record access", "The audit log cannot be written, so the dashboard will not "
+               "serve anything until it can. Tell the dashboard's administrator.", icon=":material/error:")
 
 
 def _audit_once(event: str, email: str | None, role: str | None, **details) -> None:
@@ -255,8 +305,7 @@ def _stop_page(title: str, message: str, icon: str, sign_out: bool = False,
     st.title(title)
     st.error(message, icon=icon)
     if sign_out and st.button("Sign out", icon=":material/logout:", key="_sign_out_refused"):
-        _audit("sign_out", sign_out_email, None)
-        st.logout()
+        _sign_out(sign_out_email, None)
     st.stop()
 
 

@@ -1,89 +1,46 @@
-"""How a measure is shown: tiles with intervals and reliability flags, and the
-"compare by" control that puts cohorts side by side. Formatting only; every number comes
-from metrics/ through dashboard.data."""
+"""How a measure is laid out on a page: tiles with intervals and reliability flags, and the
+"compare by" control that puts cohorts side by side. Layout only: every number comes from
+metrics/ through dashboard.data, and every word of it from dashboard.presentation."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, figures
-from metrics import BY_ID as CATALOGUE
+from dashboard import data, figures, presentation
+from dashboard.presentation import Shown, Situation
 from metrics import BREAKDOWN_LABELS, MetricValue
+from metrics.disclosure import MIN_PEOPLE, TOO_FEW_MARK
 
 COMPARE_BY = BREAKDOWN_LABELS
-
-FLAG_TEXT = {
-    "low_n": "fewer than 30 in the denominator: treat with caution",
-    "few_events": "fewer than 10 events: treat with caution",
-}
+cells = presentation.cohort_cells
 
 
-def fmt(value, unit: str) -> str:
-    """A number in the users' terms: shares as percentages, money in pounds, days whole."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "–"
-    if isinstance(value, str):  # already a disclosure-control marker such as "<5" or "*"
-        return value
-    if unit == "share":
-        return f"{value:.1%}"
-    if unit == "gbp":
-        return f"£{value:,.0f}"
-    if unit in ("count", "people"):
-        return f"{value:,.0f}"
-    if unit == "days":
-        return f"{value:,.1f} days" if value % 1 else f"{value:,.0f} days"
-    if unit == "p_value":
-        return "< 0.001" if value < 0.001 else f"{value:.3f}"
-    if unit == "change":
-        return f"{value:+.1%}"
-    return f"{value:,.2f}"
+def situation(ctx) -> Situation:
+    """Whether the selection's schemes have targets and when follow-up results are due."""
+    return Situation(**data.detail(ctx.warehouse, "selection_facts", ctx.scope, ctx.filter))
 
 
-def shown(result: MetricValue) -> str:
-    """The headline figure, or the disclosure-control marker that replaced it."""
-    if result.suppressed:
-        return result.suppressed
-    return fmt(result.value, CATALOGUE[result.id].unit)
-
-
-def detail_line(result: MetricValue) -> str:
-    entry = CATALOGUE[result.id]
-    parts = []
-    if result.ci_low is not None and result.ci_high is not None:
-        parts.append(f"95% CI {fmt(result.ci_low, entry.unit)} to {fmt(result.ci_high, entry.unit)}")
-    if entry.ratio and result.numerator is not None and result.denominator is not None:
-        unit = "gbp" if entry.unit == "gbp" else "count"
-        parts.append(f"{fmt(result.numerator, unit)} / {fmt(result.denominator, 'count')}")
-    if result.p_value is not None:
-        parts.append(f"p = {fmt(result.p_value, 'p_value')}")
-    parts += [FLAG_TEXT.get(flag, flag) for flag in result.flags or ()]
-    return " · ".join(parts)
-
-
-def tile(result: MetricValue, column=None) -> None:
-    entry = CATALOGUE[result.id]
+def tile(shown: Shown, column=None) -> None:
     target = column or st
-    target.metric(entry.title, shown(result), help=entry.definition, border=True)
-    line = detail_line(result)
-    if line:
-        target.caption(line)
+    target.metric(shown.title, shown.text, help=shown.tooltip, border=True)
+    if shown.detail:
+        target.caption(shown.detail)
 
 
 def tiles(results: dict[str, MetricValue], ids: list[str], per_row: int = 4) -> None:
+    if any(r.suppressed == TOO_FEW_MARK for r in results.values()):
+        st.warning(f"Fewer than {MIN_PEOPLE} people are in this selection. To protect them, no figures are "
+                   "shown for your role: widen the filters (more schemes, districts or months, or fewer "
+                   "people filters).", icon=":material/group_off:")
+        st.stop()
+    from dashboard import session  # the page's context: which schemes, which dates
+
+    about = situation(session.context())
     for start in range(0, len(ids), per_row):
         columns = st.columns(per_row)
         for column, metric_id in zip(columns, ids[start: start + per_row]):
-            tile(results[metric_id], column)
-
-
-def cells(frame: pd.DataFrame, metric_id: str) -> pd.DataFrame:
-    """One metric's cells of a breakdown, in the shape the figure builders take."""
-    rows = frame[frame["metric"] == metric_id].copy()
-    rows["cell"] = rows["label"].astype(str)
-    for column in ("value", "ci_low", "ci_high", "numerator", "denominator"):
-        rows[column] = pd.to_numeric(rows[column], errors="coerce")
-    return rows
+            tile(presentation.show(results[metric_id], results, about), column)
 
 
 def compare_by(ctx, metric_ids: list[str], key: str, default: str = "scheme") -> None:
@@ -93,35 +50,32 @@ def compare_by(ctx, metric_ids: list[str], key: str, default: str = "scheme") ->
                               key=f"compare_{key}", persist_state="session") or default
     frame = data.breakdown(ctx.warehouse, ctx.scope, ctx.filter, by, metric_ids)
     for metric_id in metric_ids:
-        entry = CATALOGUE[metric_id]
         rows = cells(frame, metric_id)
+        title = presentation.show(MetricValue(metric_id, None)).title
         if rows.empty:
-            st.info(f"No {entry.title.lower()} for this selection.")
+            st.info(f"No {title.lower()} for this selection.")
             continue
-        if entry.unit == "share":
-            fig = figures.figure_rate_by_cohort(rows, entry.title, COMPARE_BY[by])
+        unit = presentation.unit_of(metric_id)
+        if unit == "share":
+            fig = figures.figure_rate_by_cohort(rows, title, COMPARE_BY[by])
         else:
-            fig = figures.figure_value_by_cohort(rows, entry.title, COMPARE_BY[by], entry.unit)
+            fig = figures.figure_value_by_cohort(rows, title, COMPARE_BY[by], figures.AXIS_TITLES[unit])
         st.plotly_chart(fig, key=f"{key}_{metric_id}_{by}")
     with st.expander("The numbers behind these charts"):
         st.dataframe(table(frame), hide_index=True)
 
 
 def table(frame: pd.DataFrame) -> pd.DataFrame:
-    """A breakdown as a readable table: formatted values, intervals, flags."""
-    out = pd.DataFrame({
-        "cohort": frame["label"].astype(str),
-        "measure": [CATALOGUE[m].title for m in frame["metric"]],
-        "value": [_cell_text(r) for r in frame.itertuples()],
-        "numerator": frame["numerator"].map(lambda v: fmt(v, "count")),
-        "denominator": frame["denominator"].map(lambda v: fmt(v, "count")),
-        "95% interval": [
-            f"{fmt(r.ci_low, CATALOGUE[r.metric].unit)} to {fmt(r.ci_high, CATALOGUE[r.metric].unit)}"
-            if r.ci_low is not None and not pd.isna(r.ci_low) else "" for r in frame.itertuples()
-        ],
-        "flags": [", ".join(FLAG_TEXT.get(f, f) for f in (r.flags or ())) for r in frame.itertuples()],
+    """A breakdown as a readable table: the figure, its interval, counts and notes."""
+    shown = [presentation.cell(r) for r in frame.itertuples()]
+    return pd.DataFrame({
+        COMPARE_BY.get(frame["by"].iloc[0], "Cohort") if len(frame) else "Cohort": frame["label"].map(presentation.label),
+        "Measure": [s.title for s in shown],
+        "Value": [s.text for s in shown],
+        "95% interval": [s.interval.removeprefix("95% CI ") for s in shown],
+        "Counts": [s.counts for s in shown],
+        "Notes": ["; ".join(s.notes) for s in shown],
     })
-    return out
 
 
 def side_by_side(frame: pd.DataFrame) -> pd.DataFrame:
@@ -129,25 +83,23 @@ def side_by_side(frame: pd.DataFrame) -> pd.DataFrame:
     cohorts at a glance; `table` keeps the numerators and denominators."""
     rows: dict[str, dict[str, str]] = {}
     for r in frame.itertuples():
-        unit = CATALOGUE[r.metric].unit
-        text = _cell_text(r)
-        if r.ci_low is not None and not pd.isna(r.ci_low) and not r.suppressed:
-            text += f" ({fmt(r.ci_low, unit)} to {fmt(r.ci_high, unit)})"
-        rows.setdefault(str(r.label), {})[CATALOGUE[r.metric].title] = text
-    header = COMPARE_BY.get(frame["by"].iloc[0], "cohort") if len(frame) else "cohort"
+        shown = presentation.cell(r)
+        text = shown.text + (f" ({shown.interval.removeprefix('95% CI ')})" if shown.interval else "")
+        rows.setdefault(presentation.label(r.label), {})[shown.title] = text
+    header = COMPARE_BY.get(frame["by"].iloc[0], "Cohort") if len(frame) else "Cohort"
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(header).reset_index()
 
 
-def _cell_text(row) -> str:
-    if isinstance(row.suppressed, str) and row.suppressed:
-        return row.suppressed
-    return fmt(row.value, CATALOGUE[row.metric].unit)
-
-
-def counts_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """A view's counts for st.dataframe: thousands separators, and "<5" or "*" where
-    disclosure control removed a count (metrics.views.suppress_counts)."""
+def counts_table(frame: pd.DataFrame, headings: bool = True) -> pd.DataFrame:
+    """A view's counts for st.dataframe: labels in words, thousands separators, and "<5" or
+    "*" where disclosure control removed a count (metrics.views.suppress_counts); with
+    `headings`, the columns are named in words too."""
     out = frame.copy()
-    for column, marks in frame.attrs.get("suppressed", {}).items():
-        out[column] = [mark or fmt(value, "count") for value, mark in zip(frame[column], marks)]
-    return out
+    marks_by_column = frame.attrs.get("suppressed", {})
+    for column in out.columns:
+        if column in marks_by_column:
+            out[column] = [mark or presentation.number(value, "count")
+                           for value, mark in zip(frame[column], marks_by_column[column])]
+        elif out[column].dtype == object:
+            out[column] = out[column].map(presentation.label)
+    return out.rename(columns=presentation.column) if headings else out

@@ -11,9 +11,23 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.presentation import label
+
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 PARTICIPANTS, COMPARISON = PALETTE[0], PALETTE[1]
 FONT = "DejaVu Sans, Arial, sans-serif"
+
+
+# The value axis of each presentation unit (dashboard.presentation.units).
+AXIS_TITLES = {"share": "share", "points": "difference (percentage points)", "relative_change": "change",
+               "per_person": "per person", "per_month": "attended contacts per month", "money": "£",
+               "days": "days", "count": "number", "p_value": "p-value"}
+
+
+def _empty_words(hidden: pd.DataFrame) -> list[str]:
+    """What to print where a cell has no figure: its empty state's words (cohort_cells)."""
+    words = hidden["empty"] if "empty" in hidden else pd.Series(["no figure"] * len(hidden))
+    return [w or "no figure" for w in words]
 
 
 def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
@@ -51,9 +65,8 @@ def figure_rate_by_cohort(cells: pd.DataFrame, title: str, cohort_label: str) ->
         hovertemplate="%{y}: %{x:.1%} (%{customdata[0]} of %{customdata[1]})<extra></extra>",
         name="rate",
     ))
-    for cell in hidden["cell"].astype(str):
-        fig.add_annotation(x=0, y=cell, text="suppressed (small numbers)", showarrow=False, xanchor="left",
-                           font={"color": "#666"})
+    for cell, empty in zip(hidden["cell"].astype(str), _empty_words(hidden)):
+        fig.add_annotation(x=0, y=cell, text=empty, showarrow=False, xanchor="left", font={"color": "#595959"})
     _share_axis(fig, "x")
     fig.update_xaxes(title="share, with 95% interval", range=[0, 1.02])
     fig.update_yaxes(title=cohort_label, type="category", categoryorder="array",
@@ -77,13 +90,13 @@ def figure_value_by_cohort(cells: pd.DataFrame, title: str, cohort_label: str, a
     return _layout(fig, title, height=max(240, 60 + 34 * len(cells)))
 
 
-def figure_funnel(stages: list[tuple[str, float | None]], title: str = "Referral to completion") -> go.Figure:
-    labels = [label for label, value in stages if value is not None]
-    values = [value for _, value in stages if value is not None]
-    fig = go.Figure(go.Funnel(y=labels, x=values, texttemplate="%{value:,.0f}<br>%{percentInitial:.0%}",
-                              hovertemplate="%{y}: %{value:,.0f} (%{percentInitial:.0%} of referred)"
-                                            "<extra></extra>",
-                              marker={"color": PALETTE[: len(values)]}))
+def figure_funnel(stages: list[tuple[str, float | None, str]], title: str = "Referral to completion") -> go.Figure:
+    """stages: (stage, count, text) from dashboard.presentation.funnel_stages; the text says
+    what each stage's share is of."""
+    shown = [stage for stage in stages if stage[1] is not None]
+    fig = go.Figure(go.Funnel(y=[s[0] for s in shown], x=[s[1] for s in shown], text=[s[2] for s in shown],
+                              textinfo="text", hovertemplate="%{y}: %{text}<extra></extra>",
+                              marker={"color": PALETTE[: len(shown)]}))
     return _layout(fig, title, height=300)
 
 
@@ -107,15 +120,16 @@ def figure_trend(cells: pd.DataFrame, title: str) -> go.Figure:
 
 def figure_counts(frame: pd.DataFrame, category: str, count: str, title: str, axis_title: str,
                   colour: str | None = None) -> go.Figure:
-    """Horizontal bars of counts per category, optionally stacked by `colour`."""
+    """Horizontal bars of counts per category, optionally stacked by `colour`; categories and
+    colours are labelled in words (dashboard.presentation.label)."""
     fig = go.Figure()
     if colour:
         for i, (group, rows) in enumerate(frame.groupby(colour, sort=False)):
-            fig.add_bar(x=rows[count], y=rows[category].astype(str), name=str(group).replace("_", " "),
+            fig.add_bar(x=rows[count], y=rows[category].map(label), name=label(group),
                         orientation="h", marker_color=PALETTE[i % len(PALETTE)])
         fig.update_layout(barmode="stack")
     else:
-        fig.add_bar(x=frame[count], y=frame[category].astype(str), orientation="h", marker_color=PARTICIPANTS)
+        fig.add_bar(x=frame[count], y=frame[category].map(label), orientation="h", marker_color=PARTICIPANTS)
     fig.update_xaxes(title=axis_title, rangemode="tozero")
     fig.update_yaxes(title=None, type="category")
     return _layout(fig, title, height=max(260, 60 + 30 * frame[category].nunique()))

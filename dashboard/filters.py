@@ -11,7 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
-from metrics import Filter
+from metrics import Filter, disclosure
 from metrics.views import AGE_BANDS
 
 BOUND = {"bind": "query-params", "persist_state": "session"}
@@ -21,8 +21,12 @@ def _label(value: str) -> str:
     return value.replace("_", " ").capitalize()
 
 
-def sidebar_filter(options: dict[str, list]) -> Filter:
-    """Draw the filters; `options` is metrics.filter_options(...) for this viewer."""
+def sidebar_filter(options: dict[str, list], whole_months: bool = False) -> Filter:
+    """Draw the filters; `options` is metrics.filter_options(...) for this viewer.
+
+    whole_months: the viewer's figures are disclosure-controlled, so metrics/ widens the dates
+    to whole months (two views a day apart would otherwise differ by one day's people); the
+    sidebar says which months are used."""
     with st.sidebar:
         st.header("Filters")
         scheme_names = dict(options["schemes"])
@@ -43,7 +47,20 @@ def sidebar_filter(options: dict[str, list]) -> Filter:
             sexes = st.multiselect("Sex", options["sexes"], key="sex", format_func=_label,
                                    placeholder="All", **BOUND)
             age_bands = st.multiselect("Age band", list(AGE_BANDS), key="age", placeholder="All ages", **BOUND)
+        if date_from and date_to and date_from > date_to:
+            st.error("'Referred from' is after 'Referred to', so no dates are applied. Swap or clear them.",
+                     icon=":material/event_busy:")
+            date_from = date_to = None
+        elif whole_months and (date_from or date_to):
+            st.caption("For your role, figures cover whole months: "
+                       f"{_period(disclosure.period_start(date_from), disclosure.period_end(date_to))}.")
     return Filter(
         schemes=tuple(schemes), districts=tuple(districts), date_from=date_from, date_to=date_to,
         pathways=tuple(pathways), sexes=tuple(sexes), age_bands=tuple(age_bands), needs=tuple(needs),
     )
+
+
+def _period(start: dt.date | None, end: dt.date | None) -> str:
+    if start and end:
+        return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
+    return f"from {start:%-d %b %Y}" if start else f"up to {end:%-d %b %Y}"

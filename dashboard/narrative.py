@@ -5,6 +5,7 @@ Wording only: every figure comes from metrics/ results already through disclosur
 
 from __future__ import annotations
 
+from dashboard.presentation import units
 from metrics import MetricValue
 
 
@@ -12,8 +13,12 @@ def _per_100(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f}"
 
 
-def _p(value: float) -> str:
-    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+def _signed_per_100(value: float) -> str:
+    """A difference per 100 people, with a real minus sign: "+2.1", "−10.6"."""
+    return units.points(value).removesuffix(" points")
+
+
+_p = units.p_value
 
 
 def comparison_sentences(results: dict[str, MetricValue]) -> list[str]:
@@ -22,7 +27,8 @@ def comparison_sentences(results: dict[str, MetricValue]) -> list[str]:
     p_t = results["participant_matched_rate"].value
     p_c = results["matched_comparison_rate"].value
     if matched.suppressed or difference.suppressed:
-        return ["Too few people to report the comparison without risking identification (small numbers suppressed)."]
+        return ["Too few people to report the comparison without risking identifying someone, so it is not "
+                "shown."]
     if not matched.value or p_t is None or p_c is None:
         return ["No participant has completed the one-year follow-up and six-month waiting period with a "
                 "matched comparison person yet, so no comparison can be made."]
@@ -35,7 +41,7 @@ def comparison_sentences(results: dict[str, MetricValue]) -> list[str]:
         direction = "fewer" if difference.value < 0 else "more"
         sentences.append(
             f"That is {abs(difference.value) * 100:.1f} {direction} per 100 "
-            f"(95% interval {difference.ci_low * 100:+.1f} to {difference.ci_high * 100:+.1f} per 100)."
+            f"(95% interval {_signed_per_100(difference.ci_low)} to {_signed_per_100(difference.ci_high)} per 100)."
         )
         if difference.p_value is not None:
             if difference.p_value < 0.05:

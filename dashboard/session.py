@@ -56,7 +56,7 @@ def sign_in() -> Viewer:
 def sidebar(viewer: Viewer) -> None:
     warehouse: WarehouseFile = st.session_state["_warehouse"]
     info = data.warehouse_info(warehouse)
-    flt = sidebar_filter(data.filter_options(warehouse, viewer.scope))
+    flt = sidebar_filter(data.filter_options(warehouse, viewer.scope), whole_months=viewer.scope.suppress)
     with st.sidebar:
         st.caption(f"Data up to **{info['as_of']:%d %b %Y}** · {viewer.label}")
         if info["demo"]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dashboard.revocation import SignIn
 from metrics import AccessScope
 
 
@@ -12,6 +13,7 @@ class Viewer:
     scope: AccessScope
     email: str | None = None  # None in local mode
     local_mode: bool = False  # no sign-in configured: bundled sample (or an explicit opt-in) only
+    sign_in: SignIn | None = None  # signed in: what an export re-checks when it is built
 
     @property
     def label(self) -> str:

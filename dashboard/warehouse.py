@@ -3,7 +3,7 @@
 With nothing configured, the first start builds a warehouse from the bundled synthetic
 sample and the pages say so. The pipeline replaces the warehouse file atomically
 (os.replace); the app notices the new file and reopens it, so a page sees the old or the
-new data, never a mix.
+new data, never a mix. Every file here is readable by its owner only (pipelines.files).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
+
+from pipelines import files
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SOURCE = ROOT / "sample_data" / "demo"
@@ -28,8 +30,13 @@ class WarehouseFile:
 
     @property
     def version(self) -> tuple[int, int]:
-        """Changes whenever the pipeline publishes a new file (new inode)."""
-        stat = self.path.stat()
+        """Changes whenever the pipeline publishes a new file (new inode). A warehouse that
+        has been deleted takes its reader links with it: each is a full copy of the data."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            files.remove_stale_readers(self.path)
+            raise
         return stat.st_ino, stat.st_mtime_ns
 
 
@@ -50,11 +57,18 @@ def sample_needs_build(target: Path = DEFAULT_WAREHOUSE) -> bool:
 
 @cache
 def _has_current_layout(path: str, version: tuple[int, int]) -> bool:
+    """Derived tables present, and every identifier held as a pseudonym (an earlier version
+    stored referral ids raw)."""
+    from pipelines.build import PSEUDONYMISED
     from pipelines.derived import DERIVED_TABLES
 
     with duckdb.connect(path, read_only=True) as con:
         tables = {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
-    return set(DERIVED_TABLES) <= tables
+        meta = {name for (name,) in con.execute(
+            "select column_name from duckdb_columns() where table_name = 'warehouse_meta'").fetchall()}
+        pseudonymised = (con.execute("select pseudonymised from warehouse_meta").fetchall()[0][0]
+                         if "pseudonymised" in meta else None)
+    return set(DERIVED_TABLES) <= tables and pseudonymised == PSEUDONYMISED
 
 
 def ensure_sample_warehouse(target: Path = DEFAULT_WAREHOUSE) -> bool:
@@ -75,20 +89,22 @@ def open_read_only(path: Path, version: tuple[int, int] | None = None) -> duckdb
     DuckDB shares one database instance per file path within a process, so after the
     pipeline replaced the file, connecting to the same path would keep answering from the
     old file for as long as any old cursor lives. A hard link named after the version gives
-    the new file a path of its own (links of older versions are removed; open ones keep
-    working until their cursors close).
+    the new file a path of its own, in a folder only the owner can open (the link is the
+    warehouse's own inode: 0600 like it). Links of older versions are removed here and by
+    the ingest that publishes a new one, so no copy of old data outlives its warehouse; an
+    open one keeps working until its cursors close.
     """
     if version is None:
         return duckdb.connect(str(path), read_only=True)
-    readers = path.parent / f".{path.name}.readers"
+    readers = files.readers_folder(path)
     try:
-        readers.mkdir(exist_ok=True)
+        readers.mkdir(mode=files.PRIVATE_FOLDER, exist_ok=True)
+        if readers.stat().st_mode & 0o077:  # made by an earlier version: ours to tighten
+            readers.chmod(files.PRIVATE_FOLDER)
         alias = readers / f"{version[0]}-{version[1]}.duckdb"
         if not alias.exists():
             os.link(path, alias)
-        for stale in readers.iterdir():
-            if stale != alias:
-                stale.unlink(missing_ok=True)
+        files.remove_stale_readers(path, keep=alias)
         return duckdb.connect(str(alias), read_only=True)
     except OSError:  # a read-only folder: fall back to the path itself
         return duckdb.connect(str(path), read_only=True)

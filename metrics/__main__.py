@@ -1,20 +1,28 @@
-"""python -m metrics summary --warehouse PATH [...] [--json] | catalogue [--markdown|--json]"""
+"""python -m metrics summary --analyst --warehouse PATH [...] [--json] | catalogue [--markdown|--json]
+
+`summary` prints the analyst's unsuppressed figures, so it runs only when asked for them in
+so many words: `--analyst`, or OUTCOMES_ANALYST=1 in the environment. It writes no audit
+row: whoever can run it can read the warehouse file itself, so the file's permissions are
+the control, and a row naming a self-declared user would only look like one.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 
 import duckdb
 
-from metrics.catalogue import BY_ID, CATALOGUE, markdown
-from metrics.disclosure import display
+from metrics.catalogue import CATALOGUE, markdown
 from metrics.measures import as_of as warehouse_as_of
 from metrics.measures import summary
 from metrics.scope import ANALYST, Filter
-from metrics.views import filter_warnings
+from metrics.views import filter_warnings, selection_facts
+
+ANALYST_ENV = "OUTCOMES_ANALYST"
 
 
 def _date(text: str) -> date:
@@ -28,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m metrics", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    s = commands.add_parser("summary", help="every metric over a selection (analyst view)")
+    s = commands.add_parser("summary", help="every metric over a selection (analyst view, unsuppressed)")
+    s.add_argument("--analyst", action="store_true",
+                   help=f"confirm you want the unsuppressed analyst's figures (or {ANALYST_ENV}=1)")
     s.add_argument("--warehouse", required=True, help="DuckDB warehouse file")
     s.add_argument("--scheme", dest="schemes", action="extend", nargs="+", default=[],
                    metavar="ID")
@@ -44,7 +54,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _analyst_confirmed(args) -> bool:
+    return args.analyst or os.environ.get(ANALYST_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
 def _summary(args) -> int:
+    if not _analyst_confirmed(args):
+        print("metrics summary prints unsuppressed figures (small counts included), for analysts only. "
+              f"Add --analyst (or set {ANALYST_ENV}=1) to confirm; for figures to share, use the "
+              "board report (python -m dashboard.report), which applies disclosure control.",
+              file=sys.stderr)
+        return 2
     flt = Filter(schemes=tuple(args.schemes), districts=tuple(args.districts),
                  date_from=args.date_from, date_to=args.date_to)
     try:
@@ -58,6 +78,7 @@ def _summary(args) -> int:
         for warning in filter_warnings(con, ANALYST, flt):
             print(f"warning: {warning}", file=sys.stderr)
         values = summary(con, ANALYST, flt, suppress=False)
+        con_facts = None if args.json else selection_facts(con, ANALYST, flt)
     if args.json:
         out = {"as_of": as_of.isoformat(),
                "filters": {"schemes": list(flt.schemes), "districts": list(flt.districts),
@@ -66,21 +87,25 @@ def _summary(args) -> int:
                "metrics": {metric_id: v.to_json() for metric_id, v in values.items()}}
         print(json.dumps(out, indent=2))
         return 0
-    print(f"as_of {as_of.isoformat()}  filters: {json.dumps(flt.to_json())}")
-    print(f"{'metric':<34} {'value':>12} {'numerator':>12} {'denominator':>12}  "
-          f"{'95% CI':<17} {'p':>7}  flags")
-    for metric_id, v in values.items():
-        ci = (f"{v.ci_low:.3f}–{v.ci_high:.3f}" if v.ci_low is not None else "")
-        num = "" if v.numerator is None or not BY_ID[metric_id].ratio else _number(v.numerator)
-        den = "" if v.denominator is None or not BY_ID[metric_id].ratio else _number(v.denominator)
-        p = "" if v.p_value is None else f"{v.p_value:.3f}"
-        flags = ", ".join(v.flags or ())
-        print(f"{metric_id:<34} {display(v):>12} {num:>12} {den:>12}  {ci:<17} {p:>7}  {flags}")
+    print(_table(con_facts, values, as_of, flt))
     return 0
 
 
-def _number(x) -> str:
-    return f"{x:,.2f}" if isinstance(x, float) and not float(x).is_integer() else f"{int(x):,}"
+def _table(facts: dict, values: dict, as_of: date, flt: Filter) -> str:
+    """The human-readable table: every figure worded by the presentation layer, exactly as the
+    pages, the PDF and the spreadsheet word it (an outlet of dashboard.presentation, which
+    imports no Streamlit)."""
+    from dashboard import presentation
+
+    situation = presentation.Situation(**facts)
+    lines = [f"as_of {as_of.isoformat()}  filters: {json.dumps(flt.to_json())}",
+             f"{'metric':<34}  {'value':>14}  {'95% CI':<30}  {'counts':<34}  notes"]
+    for metric_id, v in values.items():
+        shown = presentation.show(v, values, situation)
+        notes = "; ".join((shown.state.tooltip,) if shown.state else shown.notes)
+        lines.append(f"{metric_id:<34}  {shown.text:>14}  {shown.interval.removeprefix('95% CI '):<30}  "
+                     f"{shown.counts:<34}  {notes}".rstrip())
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

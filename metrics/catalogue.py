@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Exits counted in completion_rate's denominator, and the neutral ones it leaves out (the SQL
+# reads COMPLETION_EXITS as a parameter; the exit-reasons view marks the neutral ones).
+COMPLETION_EXITS = ("completed", "disengaged", "non_compliance", "custody", "other")
+NEUTRAL_EXITS = ("transferred", "moved_away", "deceased")
+
 GROUPS = ("support", "reoffending", "comparison", "uncertainty", "cost")
 UNITS = ("share", "count", "days", "ratio", "gbp", "p_value")
 
@@ -217,9 +222,11 @@ METHOD_NOTES: tuple[str, ...] = (
     "one eligible comparison person.",
     "Medians over an even number of values are the mean of the two middle values. "
     "time_to_reoffence's median allows 1e-12 of floating-point error in S(t) <= 0.5.",
-    "Reliability flags are set on every metric with a numerator and a denominator, literally: "
-    "`low_n` when the denominator is under 30, `few_events` when the numerator is under 10 "
-    "(for pre_post_change the numerator is reoffences − prior offences; for costs it is £). "
+    "Reliability flags are set on every metric with a numerator and a denominator: `low_n` when "
+    "the denominator is under 30, `few_events` when the numerator, a count of events, is under 10 "
+    "(for costs the numerator is £). `few_events` never applies to a signed numerator: "
+    "pre_post_change (reoffences − prior offences) is flagged by its number of eligible people "
+    "(`low_n` under 30) only. "
     "matched_comparison_rate is flagged on the eligible comparison people of the matched strata "
     "and their reoffenders; rate_difference carries the flags of both of its rates.",
     "Breakdowns: each cell is the selection narrowed to that category, as if it were one more "
@@ -238,6 +245,13 @@ METHOD_NOTES: tuple[str, ...] = (
     "In a breakdown, a metric with exactly one suppressed cell also loses its next smallest "
     "non-zero cell (by count, or by denominator for rates). Kaplan–Meier curves over 1 to k − 1 "
     "people or events are not shown.",
+    "Cell-key perturbation (outside the analyst role and in exports) covers every count; rates, "
+    "their intervals, costs and the participants' side of the matched comparison (their count, "
+    "rate, the difference, its interval and the people needed) are computed from perturbed counts. "
+    "Medians, p-values (Wilcoxon, log-rank) and the standardised comparison rate are summaries of "
+    "many people and are not perturbed. Outside the analyst view, Kaplan–Meier curves and the "
+    "median time to reoffence are computed by month of follow-up from perturbed cumulative counts, "
+    "and do not fall until k people have reoffended.",
 )
 
 _UNIT_WORDS = {"share": "share (0–1)", "count": "count", "days": "days", "ratio": "ratio",
@@ -274,4 +288,11 @@ def markdown() -> str:
         lines.append("")
     lines += ["## How the definitions are applied", ""]
     lines += [f"- {note}" for note in METHOD_NOTES]
+    from metrics import cellkey  # it reads the catalogue itself (through metrics.disclosure)
+
+    lines += ["", "## Disclosure control and the perturbation table", "", cellkey.rules_text(), "",
+              "The published perturbation table (`metrics/ptable.csv`, written by `python -m metrics.cellkey`):",
+              "", "| count | adjustment | probability | cell keys |", "|---|---|---|---|"]
+    lines += [f"| {r['count']} | {r['adjustment']:+d} | {r['probability']} | {r['cell keys']} |"
+              for r in cellkey.ptable_rows()]
     return "\n".join(lines) + "\n"

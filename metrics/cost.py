@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import duckdb
 
-from metrics import sql
+from metrics import cellkey, sql
 from metrics.result import MetricValue, ratio
 
 IDS = ("cost_per_referral", "cost_per_completion")
@@ -19,22 +19,25 @@ SCHEMES_OUTSIDE_SCOPE = "schemes_outside_scope"
 _TOTAL = """
 SELECT sum(funding_rows) AS funding_rows, sum(prorated_funding_gbp) AS prorated_funding_gbp,
        coalesce(sum(referrals), 0) AS referrals, coalesce(sum(completions), 0) AS completions,
-       coalesce(sum(schemes_outside_scope), 0) AS schemes_outside_scope
+       coalesce(sum(schemes_outside_scope), 0) AS schemes_outside_scope,
+       coalesce(sum(referrals__key), 0) AS referrals__key, coalesce(sum(completions__key), 0) AS completions__key
 FROM ({per_scheme})
 """
 
 
-def cost_values(con: duckdb.DuckDBPyConnection, params: dict) -> dict[str, MetricValue]:
+def cost_values(con: duckdb.DuckDBPyConnection, params: dict, perturbed: bool = False) -> dict[str, MetricValue]:
+    """perturbed: the referrals and completions divided by are cell-key perturbed counts."""
     cur = sql.run(con, _TOTAL.format(per_scheme=sql.text("cost_by_scheme")), params)
-    return _values(dict(zip([d[0] for d in cur.description], cur.fetchone())))
+    return _values(dict(zip([d[0] for d in cur.description], cur.fetchone())), perturbed)
 
 
-def cost_values_by_scheme(con: duckdb.DuckDBPyConnection, params: dict) -> dict[str, dict[str, MetricValue]]:
+def cost_values_by_scheme(con: duckdb.DuckDBPyConnection, params: dict,
+                          perturbed: bool = False) -> dict[str, dict[str, MetricValue]]:
     """cost_values of each scheme in params["schemes"] on its own, in one query."""
     cur = sql.run(con, sql.text("cost_by_scheme"), params)
     columns = [d[0] for d in cur.description]
     found = {row[0]: dict(zip(columns, row)) for row in cur.fetchall()}
-    return {scheme_id: _values(found.get(scheme_id, _NOTHING)) for scheme_id in params["schemes"]}
+    return {scheme_id: _values(found.get(scheme_id, _NOTHING), perturbed) for scheme_id in params["schemes"]}
 
 
 # A scheme the scope cannot see at all: no funding, no referrals.
@@ -42,7 +45,9 @@ _NOTHING = {"funding_rows": 0, "prorated_funding_gbp": None, "referrals": 0, "co
             "schemes_outside_scope": 0}
 
 
-def _values(row: dict) -> dict[str, MetricValue]:
+def _values(row: dict, perturbed: bool = False) -> dict[str, MetricValue]:
+    if perturbed:
+        row = cellkey.perturb_row(row, cellkey.COST_CAPS)
     funding = row["prorated_funding_gbp"] if row["funding_rows"] else None
     values = {}
     for metric_id, denominator in (("cost_per_referral", row["referrals"]),

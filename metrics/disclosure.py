@@ -10,12 +10,20 @@ just formatted away, so a suppressed number cannot reach a page or a file.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+from dataclasses import replace
+
 import pandas as pd
 
 from metrics.catalogue import BY_ID, DERIVED_FROM
 from metrics.result import MetricValue
 
 DEFAULT_K = 5
+# A selection (or a breakdown cell) of fewer people than this shows no figures outside the
+# analyst view: with free filters, a handful of people is one person away from a record.
+MIN_PEOPLE = 10
+TOO_FEW_MARK = "too few"
 RATE_MARK = "*"
 NUMBER_COLUMNS = ["value", "numerator", "denominator", "ci_low", "ci_high", "p_value"]
 BREAKDOWN_COLUMNS = ["by", "cell", "label", "metric", *NUMBER_COLUMNS, "flags", "suppressed"]
@@ -26,6 +34,39 @@ FOLLOWS = {
     **DERIVED_FROM,
     "pre_post_change": ("reoffences_per_person", "prior_offences_per_person"),
 }
+
+
+def too_few(people, min_people: int = MIN_PEOPLE) -> bool:
+    """A selection of 1 to min_people − 1 people (none at all is "no data", not a secret)."""
+    return people is not None and 0 < people < min_people
+
+
+def coarsen(flt, period: str = "month"):
+    """The filter with its dates widened to whole months (pages) or quarters (board reports),
+    so two views can never differ by a day's referrals."""
+    return replace(flt, date_from=period_start(flt.date_from, period), date_to=period_end(flt.date_to, period))
+
+
+def period_start(day: dt.date | None, period: str = "month") -> dt.date | None:
+    if day is None:
+        return None
+    month = day.month if period == "month" else 3 * ((day.month - 1) // 3) + 1
+    return dt.date(day.year, month, 1)
+
+
+def period_end(day: dt.date | None, period: str = "month") -> dt.date | None:
+    if day is None:
+        return None
+    month = day.month if period == "month" else 3 * ((day.month - 1) // 3) + 3
+    return dt.date(day.year, month, calendar.monthrange(day.year, month)[1])
+
+
+def too_few_value(value: MetricValue, k: int = DEFAULT_K) -> MetricValue:
+    """A value of a selection with too few people: its primary suppression mark where it has
+    one ("<5", "*"), else TOO_FEW_MARK; never a number."""
+    if needs_suppression(value, k):
+        return suppress_value(value, k)
+    return value.without_numbers(TOO_FEW_MARK)
 
 
 def count_mark(k: int = DEFAULT_K) -> str:

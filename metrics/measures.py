@@ -11,7 +11,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from metrics import cost, disclosure, sql
+from metrics import cellkey, cost, disclosure, sql
 from metrics.catalogue import BY_ID, IDS
 from metrics.facts import Facts
 from metrics.reoffending import (
@@ -66,12 +66,20 @@ def warehouse_info(con: duckdb.DuckDBPyConnection) -> dict:
 
 
 def summary(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter = Filter(), *,
-            k: int = disclosure.DEFAULT_K, suppress: bool | None = None) -> dict[str, MetricValue]:
+            k: int = disclosure.DEFAULT_K, suppress: bool | None = None,
+            min_people: int = disclosure.MIN_PEOPLE, perturb: bool = True) -> dict[str, MetricValue]:
     """Every metric of the catalogue over the selection, in catalogue order.
 
     `suppress` defaults to the scope's role (everyone but analysts); pass True for exports.
+    Suppressed, the selection is first coarsened (whole months), its counts are cell-key
+    perturbed (metrics/cellkey.py) and a selection of fewer than `min_people` people shows
+    no figures (disclosure.TOO_FEW_MARK). `k`, `min_people` and `perturb` (off only in tests of
+    the suppression rules alone) tune that control; none of them applies to the analyst view.
     """
-    params = _params(con, scope, flt)
+    suppressing = scope.suppress if suppress is None else suppress
+    if suppressing:
+        flt = disclosure.coarsen(flt)
+    params = parameters(con, scope, flt)
     values: dict[str, MetricValue] = {}
     with Facts(con, params, comparison=True) as facts:
         support_rows = facts.rows("support_by_cell")
@@ -79,22 +87,28 @@ def summary(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter = Fi
         survival = facts.rows("survival_times")
         differences = facts.rows("differences")
         strata = facts.rows("strata")
-    values.update(support_values(support_rows[0] if support_rows else {}))
+    support_row = support_rows[0] if support_rows else {}
+    perturbing = suppressing and perturb
+    values.update(support_values(cellkey.perturb_row(support_row, cellkey.SUPPORT_CAPS)
+                                 if perturbing else support_row))
     selected = next((r for r in person_rows if r["grp"] == "selected"), None)
     values.update(reoffending_values(selected, differences,
-                                     [s for s in survival if s["grp"] == "selected"]))
-    values.update(comparison_values(person_rows, strata, survival))
-    values.update(cost.cost_values(con, params))
+                                     [s for s in survival if s["grp"] == "selected"], perturbed=perturbing))
+    values.update(comparison_values(person_rows, strata, survival, perturbed=perturbing))
+    values.update(cost.cost_values(con, params, perturbed=perturbing))
 
     ordered = {metric_id: values[metric_id] for metric_id in IDS}
-    if scope.suppress if suppress is None else suppress:
+    if suppressing:
+        if disclosure.too_few(selected["people"] if selected else 0, min_people):
+            return {metric_id: disclosure.too_few_value(value, k) for metric_id, value in ordered.items()}
         ordered = disclosure.suppress_summary(ordered, k)
     return ordered
 
 
 def breakdown(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter = Filter(),
               by: str = "scheme", metric_ids: tuple[str, ...] | list[str] | None = None, *,
-              k: int = disclosure.DEFAULT_K, suppress: bool | None = None) -> pd.DataFrame:
+              k: int = disclosure.DEFAULT_K, suppress: bool | None = None,
+              min_people: int = disclosure.MIN_PEOPLE, perturb: bool = True) -> pd.DataFrame:
     """A row per (cell, metric): each cell is the selection narrowed to that category.
 
     A person is counted in every cell where they have a selected referral, indexed on their
@@ -113,11 +127,15 @@ def breakdown(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter = 
     # a count: a page asking for one metric then hides exactly what the full breakdown (the
     # board report) hides.
     suppressing = scope.suppress if suppress is None else suppress
+    if suppressing:
+        flt = disclosure.coarsen(flt)
     travelling = tuple(s for m in metric_ids for s in disclosure.FOLLOWS.get(m, ()))
     computed = tuple(dict.fromkeys(metric_ids + travelling + (BREAKDOWN_IDS if suppressing else ())))
     wanted_reoffending = tuple(m for m in computed if m in REOFFENDING_IDS)
 
-    params = _params(con, scope, flt)
+    perturbing = suppressing and perturb
+    params = parameters(con, scope, flt)
+    people: dict = {}
     with Facts(con, params, BREAKDOWNS[by], people=bool(wanted_reoffending)) as facts:
         support_rows = facts.rows("support_by_cell")
         if wanted_reoffending:
@@ -128,22 +146,29 @@ def breakdown(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter = 
             if "time_to_reoffence" in wanted_reoffending:
                 survival = by_cell(facts.rows("survival_times"))
     cells: dict[object, dict[str, MetricValue]] = {
-        row["cell"]: support_values(row) for row in support_rows}
+        row["cell"]: support_values(cellkey.perturb_row(row, cellkey.SUPPORT_CAPS) if perturbing else row)
+        for row in support_rows}
     if wanted_reoffending:
         for key in cells:
             cells[key].update(reoffending_values(people.get(key), differences.get(key, []),
-                                                 survival.get(key, []), wanted_reoffending))
+                                                 survival.get(key, []), wanted_reoffending,
+                                                 perturbed=perturbing))
+    # Suppressed, a cell of fewer than min_people people (or a selection of them) shows nothing.
+    too_few = {key for key in cells if suppressing and disclosure.too_few(
+        (people.get(key) or {}).get("people", 0), min_people)}
 
     labels = _labels(con, by, list(cells))
     rows = []
     for key in _ordered_cells(by, cells):
         for metric_id in computed:
             value = cells[key][metric_id]
+            if key in too_few:
+                value = disclosure.too_few_value(value, k)
             rows.append({"by": by, "cell": key, "label": labels.get(key, key), "metric": metric_id,
                          "value": value.value, "numerator": value.numerator,
                          "denominator": value.denominator, "ci_low": value.ci_low,
                          "ci_high": value.ci_high, "p_value": value.p_value,
-                         "flags": value.flags, "suppressed": None})
+                         "flags": value.flags, "suppressed": value.suppressed})
     frame = pd.DataFrame(rows, columns=disclosure.BREAKDOWN_COLUMNS)
     if suppressing:
         frame = disclosure.suppress_breakdown(frame, k)
@@ -151,14 +176,18 @@ def breakdown(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter = 
 
 
 def survival_curves(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter = Filter(), *,
-                    k: int = disclosure.DEFAULT_K, suppress: bool | None = None) -> pd.DataFrame:
+                    k: int = disclosure.DEFAULT_K, suppress: bool | None = None,
+                    min_people: int = disclosure.MIN_PEOPLE, perturb: bool = True) -> pd.DataFrame:
     """Kaplan–Meier curves of time to first proven reoffence (time_to_reoffence).
 
     Groups: `selected` (every selected person: the time_to_reoffence curve), `participants`
     (those with an engaged referral) and `comparison` (the selected comparison people), the
     last two being what logrank_p_value compares. A row per step, starting at day 0.
     """
-    params = _params(con, scope, flt)
+    suppressing = scope.suppress if suppress is None else suppress
+    if suppressing:
+        flt = disclosure.coarsen(flt)
+    params = parameters(con, scope, flt)
     with Facts(con, params, comparison=True) as facts:
         survival = facts.rows("survival_times")
     groups = {
@@ -166,8 +195,12 @@ def survival_curves(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Fil
         "participants": [s for s in survival if s["grp"] == "selected" and s["participant"]],
         "comparison": [s for s in survival if s["grp"] == "comparison"],
     }
+    if suppressing and disclosure.too_few(sum(s["people"] for s in groups["selected"]), min_people):
+        groups = {}
     frames = []
     for group, rows in groups.items():
+        if suppressing and perturb:  # by month of follow-up, from perturbed counts: no one's own day
+            rows = cellkey.survival_rows(rows, k)
         curve = survival_curve(rows)
         if curve is None:
             continue
@@ -181,12 +214,13 @@ def survival_curves(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Fil
         frames.append(frame)
     curves = (pd.concat(frames, ignore_index=True) if frames
               else pd.DataFrame(columns=disclosure.SURVIVAL_COLUMNS))
-    if scope.suppress if suppress is None else suppress:
+    if suppressing:
         curves = disclosure.suppress_survival(curves, k)
     return curves
 
 
-def _params(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter) -> dict:
+def parameters(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter) -> dict:
+    """Every SQL parameter of a call: the scope, the filter, as_of, the comparison districts."""
     comparison_districts = None
     if scope.districts is not None:
         comparison_districts = sorted(scope.districts)

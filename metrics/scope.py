@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date
 
+from metrics.catalogue import COMPLETION_EXITS
+
 ROLES = ("analyst", "commissioner", "district_commander", "viewer")
 
 
@@ -107,4 +109,5 @@ def query_params(scope: AccessScope, flt: Filter, as_of: date,
         "age_bands": list(flt.age_bands),
         "needs": list(flt.needs),
         "as_of": as_of,
+        "completion_exits": list(COMPLETION_EXITS),
     }

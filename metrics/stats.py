@@ -113,20 +113,29 @@ def matched_comparison(n_t, r_t, n_c, r_c) -> dict:
            "reoffenders": int(r_t[matched].sum()),
            "comparison_people": int(n_c[matched].sum()),
            "comparison_reoffenders": int(r_c[matched].sum()),
-           "p_t": None, "p_c": None, "d": None, "se": None, "ci_low": None, "ci_high": None,
-           "p_value": None}
+           "p_t": None, "p_c": None, "comparison_variance": None, "d": None, "se": None,
+           "ci_low": None, "ci_high": None, "p_value": None}
     big_n = n_t[matched].sum()
     if big_n == 0:
         return out
     w = n_t[matched] / big_n
     p_cs = r_c[matched] / n_c[matched]
-    p_t = r_t[matched].sum() / big_n
     p_c = float(np.sum(w * p_cs))
+    variance = float(np.sum(w * w * p_cs * (1 - p_cs) / n_c[matched]))
+    out.update(p_c=p_c, comparison_variance=variance)
+    out.update(rate_difference(int(r_t[matched].sum()), int(big_n), p_c, variance))
+    return out
+
+
+def rate_difference(reoffenders: int, participants: int, p_c: float, comparison_variance: float) -> dict:
+    """d = p_t − p_c with se = sqrt(p_t(1 − p_t)/N_t + the comparison's variance), its 95%
+    interval and two-sided p-value (metrics.md "Cohort comparison")."""
+    p_t = reoffenders / participants
     d = p_t - p_c
-    se = math.sqrt(p_t * (1 - p_t) / big_n + float(np.sum(w * w * p_cs * (1 - p_cs) / n_c[matched])))
-    out.update(p_t=float(p_t), p_c=p_c, d=float(d), se=se)
+    se = math.sqrt(p_t * (1 - p_t) / participants + comparison_variance)
+    out = {"p_t": float(p_t), "d": float(d), "se": se}
     if se == 0:
-        out.update(ci_low=float(d), ci_high=float(d))
+        out.update(ci_low=float(d), ci_high=float(d), p_value=None)
     else:
         out.update(ci_low=float(d - Z95 * se), ci_high=float(d + Z95 * se),
                    p_value=float(2 * stats.norm.sf(abs(d) / se)))  # = 2(1 − Φ(|d|/se))

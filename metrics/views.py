@@ -15,8 +15,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics import cost, disclosure, sql
-from metrics.measures import _params, breakdown
+from metrics import cellkey, cost, disclosure, sql
+from metrics.catalogue import NEUTRAL_EXITS
+from metrics.measures import breakdown, parameters
 from metrics.scope import AccessScope, Filter
 from pipelines.contracts import AGE_BANDS, BY_NAME  # noqa: F401 - AGE_BANDS re-exported for the filters
 
@@ -28,13 +29,24 @@ def _frame(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter, fina
     """Run `final_sql` after the scoped `selected_referrals` CTE (and any further `ctes`)."""
     ctes = ctes or {}
     query = sql.compose(["selected_referrals", *ctes], "final", bodies={**ctes, "final": final_sql})
-    return sql.run(con, query, _params(con, scope, flt)).df()
+    return sql.run(con, query, parameters(con, scope, flt)).df()
+
+
+def _protected_filter(con, scope: AccessScope, flt: Filter, suppress: bool | None) -> Filter | None:
+    """Outside the analyst view (or for an export): the filter coarsened to whole months, or
+    None when the selection holds fewer than disclosure.MIN_PEOPLE people (show nothing)."""
+    if not (scope.suppress if suppress is None else suppress):
+        return flt
+    flt = disclosure.coarsen(flt)
+    people = _frame(con, scope, flt, "SELECT count(DISTINCT person_id) AS people FROM selected_referrals")
+    return None if disclosure.too_few(int(people["people"].iloc[0])) else flt
 
 
 def suppress_counts(frame: pd.DataFrame, columns: list[str], scope: AccessScope,
                     k: int = disclosure.DEFAULT_K, *, suppress: bool | None = None,
                     row_totals: dict[str, list[str]] | None = None,
-                    row_groups: list[pd.Series] | None = None) -> pd.DataFrame:
+                    row_groups: list[pd.Series] | None = None,
+                    caps: dict[str, str] | None = None) -> pd.DataFrame:
     """Counts from 1 to k − 1 become missing (primary suppression, shown as "<5"). Then, until nothing
     changes: wherever exactly one cell of a set of cells that adds up to a total the reader
     can see or work out is missing, the smallest non-zero other cell of the set goes too, so
@@ -45,10 +57,21 @@ def suppress_counts(frame: pd.DataFrame, columns: list[str], scope: AccessScope,
     column with its parts (`row_totals`: total -> parts); and, in each column, the rows of
     each of `row_groups` (boolean masks of rows that add up to a shown total). Analysts see
     everything, except in exports (`suppress=True`, as for the measures).
+
+    Before that, each count column `c` with a cell-key column `c__key` is perturbed
+    (metrics/cellkey.py), and each column of `caps` is capped at its partner (numerator ->
+    denominator); the key columns never leave this function.
     """
+    keys = [c for c in frame.columns if c.endswith("__key")]
     if not (scope.suppress if suppress is None else suppress) or frame.empty:
-        return frame
+        return frame.drop(columns=keys)
     frame = frame.copy()
+    for column in columns:  # cell-key perturbation (metrics/cellkey.py), before suppression
+        if f"{column}__key" in frame:
+            frame[column] = [cellkey.perturb(n, key, k) for n, key in zip(frame[column], frame[f"{column}__key"])]
+    for numerator, denominator in (caps or {}).items():
+        frame[numerator] = frame[[numerator, denominator]].min(axis=1)
+    frame = frame.drop(columns=keys)
     values = {c: pd.to_numeric(frame[c], errors="coerce").astype("float").to_numpy() for c in columns}
     primary = {c: np.array([disclosure.is_small(n, k) for n in values[c]]) for c in columns}
     hidden = {c: primary[c].copy() for c in columns}
@@ -114,6 +137,30 @@ def _listing(values: list[str], most: int = 20) -> str:
     return shown if len(values) <= most else f"{shown} and {len(values) - most} more"
 
 
+def selection_facts(con, scope: AccessScope, flt: Filter) -> dict:
+    """What the pages need to say why a measure is empty: whether any selected scheme has a
+    contact target or a planned length, and when the first person still in follow-up will
+    have finished it (index date + 365 + 182 days; a month, outside the analyst view)."""
+    if scope.suppress:
+        flt = disclosure.coarsen(flt)
+    row = _frame(con, scope, flt, """
+        SELECT bool_or(s.target_contacts_per_month IS NOT NULL) AS has_contact_target,
+               bool_or(s.planned_duration_weeks IS NOT NULL) AS has_planned_duration,
+               (SELECT min(index_date) + 547 FROM (
+                    SELECT person_id, min(referral_date) AS index_date FROM selected_referrals GROUP BY 1)
+                WHERE index_date + 547 > $as_of::DATE) AS first_results_due
+        FROM selected_referrals AS r JOIN schemes AS s USING (scheme_id)
+    """).iloc[0]
+    due = row["first_results_due"]
+    due = None if pd.isna(due) else pd.Timestamp(due).date()
+    if due is not None and scope.suppress:
+        due = disclosure.period_start(due)
+    return {"has_contact_target": bool(row["has_contact_target"]) if not pd.isna(row["has_contact_target"]) else False,
+            "has_planned_duration": bool(row["has_planned_duration"])
+            if not pd.isna(row["has_planned_duration"]) else False,
+            "first_results_due": due}
+
+
 def scheme_targets(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
     """Each selected scheme's monthly contact target (schemes without one are left out)."""
     return _frame(con, scope, flt, """
@@ -127,20 +174,33 @@ def scheme_targets(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
 def contacts_by_month(con, scope: AccessScope, flt: Filter, *, suppress: bool | None = None) -> pd.DataFrame:
     """Contacts per calendar month and scheme: attended and booked (attended + DNA + cancelled by
     the participant)."""
+    flt = _protected_filter(con, scope, flt, suppress)
+    if flt is None:
+        return pd.DataFrame(columns=["month", "scheme", "attended", "booked"])
     frame = _frame(con, scope, flt, """
         SELECT strftime(m.month, '%Y-%m') AS month, s.scheme_name AS scheme,
                sum(m.contacts_attended)::BIGINT AS attended,
                sum(m.contacts_attended + m.contacts_did_not_attend + m.contacts_cancelled_by_participant)::BIGINT
-                   AS booked
+                   AS booked,
+               sum(m.contacts_attended * r.record_key) AS attended__key,
+               sum((m.contacts_attended + m.contacts_did_not_attend + m.contacts_cancelled_by_participant)
+                   * r.record_key) AS booked__key
         FROM selected_referrals AS r
         JOIN referral_contact_months AS m USING (referral_id)
         JOIN schemes AS s USING (scheme_id)
         GROUP BY ALL ORDER BY month, scheme
     """)
-    return suppress_counts(frame, ["attended", "booked"], scope, suppress=suppress)
+    return suppress_counts(frame, ["attended", "booked"], scope, suppress=suppress, caps={"attended": "booked"})
+
+
+_ONWARD_COUNTS = ("onward_referrals", "accepted", "declined", "pending", "not_known", "funded_places",
+                  "places_taken_up")
 
 
 def onward_by_agency(con, scope: AccessScope, flt: Filter, *, suppress: bool | None = None) -> pd.DataFrame:
+    flt = _protected_filter(con, scope, flt, suppress)
+    if flt is None:
+        return pd.DataFrame(columns=["agency_type", *_ONWARD_COUNTS])
     frame = _frame(con, scope, flt, """
         SELECT o.agency_type,
                count(*) AS onward_referrals,
@@ -149,21 +209,30 @@ def onward_by_agency(con, scope: AccessScope, flt: Filter, *, suppress: bool | N
                count(*) FILTER (WHERE o.outcome = 'pending') AS pending,
                count(*) FILTER (WHERE o.outcome = 'not_known') AS not_known,
                count(*) FILTER (WHERE o.funded_place) AS funded_places,
-               count(*) FILTER (WHERE o.funded_place AND o.place_taken_up) AS places_taken_up
+               count(*) FILTER (WHERE o.funded_place AND o.place_taken_up) AS places_taken_up,
+               sum(r.record_key) AS onward_referrals__key,
+               coalesce(sum(r.record_key) FILTER (WHERE o.outcome = 'accepted'), 0) AS accepted__key,
+               coalesce(sum(r.record_key) FILTER (WHERE o.outcome = 'declined'), 0) AS declined__key,
+               coalesce(sum(r.record_key) FILTER (WHERE o.outcome = 'pending'), 0) AS pending__key,
+               coalesce(sum(r.record_key) FILTER (WHERE o.outcome = 'not_known'), 0) AS not_known__key,
+               coalesce(sum(r.record_key) FILTER (WHERE o.funded_place), 0) AS funded_places__key,
+               coalesce(sum(r.record_key) FILTER (WHERE o.funded_place AND o.place_taken_up), 0)
+                   AS places_taken_up__key
         FROM selected_referrals AS r JOIN onward_referrals AS o USING (referral_id)
         GROUP BY ALL ORDER BY onward_referrals DESC
     """)
     # accepted + declined + pending + not_known = onward_referrals, on each row
-    return suppress_counts(frame, [c for c in frame.columns if c != "agency_type"], scope, suppress=suppress,
-                           row_totals={"onward_referrals": ["accepted", "declined", "pending", "not_known"]})
-
-
-NEUTRAL_EXITS = ("transferred", "moved_away", "deceased")
+    return suppress_counts(frame, list(_ONWARD_COUNTS), scope, suppress=suppress,
+                           row_totals={"onward_referrals": ["accepted", "declined", "pending", "not_known"]},
+                           caps={"places_taken_up": "funded_places"})
 
 
 def exit_reasons(con, scope: AccessScope, flt: Filter, *, suppress: bool | None = None) -> pd.DataFrame:
+    flt = _protected_filter(con, scope, flt, suppress)
+    if flt is None:
+        return pd.DataFrame(columns=["exit_reason", "exits", "counted_in_completion"])
     frame = _frame(con, scope, flt, """
-        SELECT x.exit_reason, count(*) AS exits
+        SELECT x.exit_reason, count(*) AS exits, sum(r.record_key) AS exits__key
         FROM selected_referrals AS r JOIN exits AS x USING (referral_id)
         GROUP BY ALL ORDER BY exits DESC
     """)
@@ -206,11 +275,15 @@ def cost_by_scheme(con, scope: AccessScope, flt: Filter, *, suppress: bool | Non
     by scheme. Disclosure control is a breakdown's: a cost's denominator (referrals, completed
     exits) is a count of people that prorated funding / cost would give back, so the next
     smallest scheme goes too when exactly one is suppressed, as in the scheme table beside it."""
+    suppressing = scope.suppress if suppress is None else suppress
+    if suppressing:
+        flt = disclosure.coarsen(flt)
     options = filter_options(con, scope)["schemes"]
     schemes = flt.schemes or tuple(s for s, _ in options)
     names = dict(options)
     rows = []
-    by_scheme = cost.cost_values_by_scheme(con, _params(con, scope, replace(flt, schemes=schemes)))
+    by_scheme = cost.cost_values_by_scheme(con, parameters(con, scope, replace(flt, schemes=schemes)),
+                                           perturbed=suppressing)
     for scheme_id in schemes:
         for value in by_scheme[scheme_id].values():
             rows.append({"by": "scheme", "cell": scheme_id, "label": names.get(scheme_id, scheme_id),
@@ -218,19 +291,25 @@ def cost_by_scheme(con, scope: AccessScope, flt: Filter, *, suppress: bool | Non
                          "denominator": value.denominator, "ci_low": None, "ci_high": None, "p_value": None,
                          "flags": value.flags, "suppressed": None})
     frame = pd.DataFrame(rows, columns=disclosure.BREAKDOWN_COLUMNS)
-    if (scope.suppress if suppress is None else suppress) and not frame.empty:
+    if suppressing and not frame.empty:
         frame = disclosure.suppress_breakdown(frame)
     return frame
 
 
-def cohort_review(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
-    """The open caseload at as_of, one row per referral, by pseudonym (row-level roles only).
+# The cohort review's rows are people (by pseudonym): a filter on who they are would tag every
+# pseudonym with that attribute, so the review keeps only the scheme, district and date filters.
+REVIEW_IGNORES = ("pathways", "sexes", "age_bands", "needs")
 
-    Flagged for missed contacts: no attended contact in the 30 days to as_of, or the most
-    recent booked contact was missed (did not attend / cancelled by the participant).
-    """
+
+def review_filter(flt: Filter) -> Filter:
+    """The part of a filter the cohort review applies."""
+    return flt.with_(**{name: () for name in REVIEW_IGNORES})
+
+
+def _review_rows(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
     if not scope.row_level:
         raise PermissionError(f"the {scope.role} role has no row-level views")
+    flt = review_filter(flt)
     ctes = {
         "open_referrals": """
             SELECT r.* FROM selected_referrals AS r
@@ -255,7 +334,7 @@ def cohort_review(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
         """,
     }
     return _frame(con, scope, flt, """
-        SELECT left(o.person_id, 12) AS pseudonym, s.scheme_name AS scheme, o.district, o.referral_date,
+        SELECT left(o.person_id, 12) AS pseudonym, o.record_key, s.scheme_name AS scheme, o.district, o.referral_date,
                c.last_attended AS last_contact,
                $as_of::DATE - c.last_attended AS days_since_last_contact,
                coalesce(c.contacts_this_month, 0) AS contacts_this_month,
@@ -270,6 +349,31 @@ def cohort_review(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
         LEFT JOIN latest_review AS lr USING (referral_id)
         ORDER BY missed_contacts_flag DESC, days_since_last_contact DESC NULLS FIRST, pseudonym
     """, ctes)
+
+
+def cohort_review(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    """The open caseload at as_of, one row per referral, by pseudonym (row-level roles only).
+
+    Only the scheme, district and date filters apply (review_filter): a commander's microdata
+    is pseudonym, dates, contacts and decisions, nothing more.
+    Flagged for missed contacts: no attended contact in the 30 days to as_of, or the most
+    recent booked contact was missed (did not attend / cancelled by the participant).
+    """
+    return _review_rows(con, scope, flt).drop(columns=["record_key"])
+
+
+def cohort_review_counts(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    """The review's headline counts (open, flagged for missed contacts, latest decision step
+    down, escalate) as one row, under the same disclosure control as every other page."""
+    rows = _review_rows(con, scope, flt)
+    flagged = rows["missed_contacts_flag"].astype(bool)
+    parts = {"open_referrals": rows.index == rows.index, "flagged": flagged,
+             "stepped_down": rows["latest_decision"] == "step_down",
+             "escalated": rows["latest_decision"] == "escalate"}
+    keys = rows["record_key"].astype("int64")
+    frame = pd.DataFrame([{**{name: int(mask.sum()) for name, mask in parts.items()},
+                           **{f"{name}__key": int(keys[mask].sum()) for name, mask in parts.items()}}])
+    return suppress_counts(frame, list(parts), scope)
 
 
 def data_quality(con, scope: AccessScope, flt: Filter | None = None) -> dict[str, pd.DataFrame]:

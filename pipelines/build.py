@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipelines import derived, parse, validate
+from pipelines import derived, files, parse, validate
 from pipelines.audits import run_audits
 from pipelines.contracts import EXTRACTS, Extract
 from pipelines.readers import LINE, ExtractFile, FatalError
@@ -25,17 +25,22 @@ from pipelines.readers import LINE, ExtractFile, FatalError
 SQL_DIR = Path(__file__).parent / "sql"
 WORKERS = 2  # files read, and extracts typed, side by side (Arrow and DuckDB release the GIL)
 MALFORMED = "bad_row"  # a CSV record with the wrong number of fields
+# warehouse_meta.pseudonymised: the identifier columns held as keyed pseudonyms
+PSEUDONYMISED = ",".join(sorted({c.name for e in EXTRACTS for c in e.columns if c.pseudonymise}))
 
 
 class Build:
     """The next warehouse, assembled in an in-memory DuckDB."""
 
-    def __init__(self, previous_warehouse: Path | None):
+    def __init__(self, previous_warehouse: Path | None, reuse_rows: bool = True):
+        """reuse_rows=False: only the previous warehouse's ingest_log is carried over (its rows
+        are of an earlier version and cannot be mixed with new ones)."""
         self.con = duckdb.connect(":memory:")
         self.con.execute("set preserve_insertion_order = true")  # model tables keep the files' order
         if previous_warehouse:
             self.con.execute(f"attach {_path_literal(previous_warehouse)} as prev (read_only)")
-        self.has_previous = previous_warehouse is not None
+        self.has_log = previous_warehouse is not None
+        self.has_previous = self.has_log and reuse_rows
         self.changed: dict[str, ExtractFile] = {}  # extracts loaded from a new file
         self.files: dict[str, str] = {}  # extract -> the name of its current file
         self.unchanged: set[str] = set()  # re-validated from the previous warehouse's rows
@@ -135,36 +140,40 @@ class Build:
         ).fetchall()[0][0]
 
     def publish(self, warehouse: Path, as_of, manifest, key, reports, hashes, unlinked: int) -> None:
-        building = warehouse.with_name(f".{warehouse.name}.building-{os.getpid()}")
-        building.unlink(missing_ok=True)
+        """Write the next warehouse in a private folder of its own (it and DuckDB's WAL beside
+        it readable by the owner only), then move it over the live one."""
+        scratch = files.build_folder(warehouse)
+        building = scratch / warehouse.name
         con = self.con
-        con.execute(f"attach {_path_literal(building)} as next")
         try:
+            con.execute(f"attach {_path_literal(building)} as next")
+            files.make_private(building)
             for extract in EXTRACTS:
                 model = (SQL_DIR / f"{extract.name}.sql").read_text()
                 con.execute(f"create table next.{extract.name} as {model}")
             for extract in EXTRACTS:  # the derived tables read the model rows, still in memory
                 con.execute(f"create view {extract.name} as select * from valid_{extract.name}")
-            derived.build(con, as_of, into="next")
+            derived.build(con, as_of, derived.derive_record_key_secret(key.secret), into="next")
             run_audits(con, schema="next")
             self._publish_quarantine()
             self._publish_log(reports, hashes)
             con.execute(
                 "create table next.warehouse_meta as select ?::date as as_of, ?::varchar as source, ?::boolean as demo, "
-                "current_timestamp::timestamp as built_at, ? as key_fingerprint, ? as unlinked_offence_people",
-                [as_of, manifest.get("source"), key.demo, key.fingerprint, unlinked],
+                "current_timestamp::timestamp as built_at, ? as key_fingerprint, ? as unlinked_offence_people, "
+                "?::varchar as pseudonymised",
+                [as_of, manifest.get("source"), key.demo, key.fingerprint, unlinked, PSEUDONYMISED],
             )
             con.execute("checkpoint next")
             con.execute("detach next")
-            if self.has_previous:
+            if self.has_log:
                 con.execute("detach prev")
             os.replace(building, warehouse)
-        except BaseException:
-            building.unlink(missing_ok=True)
-            raise
+        finally:
+            files.remove(scratch)
+        files.remove_stale_readers(warehouse)
 
     def _publish_quarantine(self) -> None:
-        """Quarantined rows with their raw values as sent (person_id already pseudonymised)."""
+        """Quarantined rows with their raw values as sent (identifiers already pseudonymised)."""
         con, reason = self.con, validate.REASON
         con.execute("create temp table quarantine_rows (extract varchar, file varchar, line bigint, "
                     "reason varchar, raw_values varchar)")
@@ -211,7 +220,7 @@ class Build:
             "rows_read bigint, rows_loaded bigint, rows_quarantined bigint, loaded_at timestamp)"
         )
         start = 0
-        if self.has_previous:
+        if self.has_log:
             self.con.execute("insert into next.ingest_log select * from prev.ingest_log")
             start = self.con.execute("select coalesce(max(seq), 0) from prev.ingest_log").fetchall()[0][0]
         loaded_at = dt.datetime.now().replace(microsecond=0)

@@ -23,7 +23,7 @@ class Column:
     blank_means: str | None = None  # category a blank reads as (e.g. ethnicity -> unknown)
     min: float | None = None  # below: bad_number (or negative_value when min == 0)
     max: float | None = None
-    pseudonymise: bool = False  # person identifiers: HMAC-SHA256 at ingest
+    pseudonymise: str | None = None  # identifiers: HMAC-SHA256 at ingest, in this domain ("person", "referral")
     sets_as_of: bool = False  # counts towards the latest-date default for as_of (and is checked against it)
     not_after_as_of: bool = False  # a later date is `date_after_as_of`
     required_if: str | None = None  # a boolean column: required (and read at all) only when it is true
@@ -98,8 +98,8 @@ EXTRACTS: tuple[Extract, ...] = (
         references={"scheme_id": "schemes.scheme_id"},
         description="One row per referral of a person to a scheme.",
         columns=(
-            Column("referral_id", "text"),
-            Column("person_id", "text", pseudonymise=True),
+            Column("referral_id", "text", pseudonymise="referral"),
+            Column("person_id", "text", pseudonymise="person"),
             Column("scheme_id", "text"),
             Column("referral_date", "date", sets_as_of=True),
             Column("district", "text", description="where the person was dealt with"),
@@ -124,7 +124,7 @@ EXTRACTS: tuple[Extract, ...] = (
         references={"referral_id": "referrals.referral_id"},
         description="Contacts and appointments.",
         columns=(
-            Column("referral_id", "text"),
+            Column("referral_id", "text", pseudonymise="referral"),
             Column("contact_date", "date", sets_as_of=True, not_before_referral=True),
             Column("contact_type", "category",
                    categories=("home_visit", "appointment", "group_session", "phone", "outreach", "other")),
@@ -144,7 +144,7 @@ EXTRACTS: tuple[Extract, ...] = (
         references={"referral_id": "referrals.referral_id"},
         description="Referrals on to other agencies and funded pathways.",
         columns=(
-            Column("referral_id", "text"),
+            Column("referral_id", "text", pseudonymise="referral"),
             Column("referred_on_date", "date", sets_as_of=True, not_before_referral=True),
             Column("agency_type", "category",
                    categories=("drug_treatment", "alcohol_treatment", "mental_health", "housing",
@@ -163,7 +163,7 @@ EXTRACTS: tuple[Extract, ...] = (
         references={"referral_id": "referrals.referral_id"},
         description="Completion extract: at most one row per referral; none = open.",
         columns=(
-            Column("referral_id", "text"),
+            Column("referral_id", "text", pseudonymise="referral"),
             Column("exit_date", "date", sets_as_of=True, not_before_referral=True),
             Column("exit_reason", "category",
                    categories=("completed", "disengaged", "non_compliance", "custody", "transferred",
@@ -176,7 +176,7 @@ EXTRACTS: tuple[Extract, ...] = (
         references={"referral_id": "referrals.referral_id"},
         description="Periodic case reviews.",
         columns=(
-            Column("referral_id", "text"),
+            Column("referral_id", "text", pseudonymise="referral"),
             Column("review_date", "date", sets_as_of=True, not_before_referral=True),
             Column("risk_level", "category", categories=("low", "medium", "high")),
             Column("decision", "category", categories=("continue", "step_down", "escalate", "close")),
@@ -187,7 +187,7 @@ EXTRACTS: tuple[Extract, ...] = (
         required=True,
         description="Reoffending extract, for participants and comparison people.",
         columns=(
-            Column("person_id", "text", pseudonymise=True),
+            Column("person_id", "text", pseudonymise="person"),
             Column("offence_date", "date", sets_as_of=True),
             Column("offence_group", "category",
                    categories=("violence", "sexual", "robbery", "theft", "burglary", "criminal_damage",
@@ -203,7 +203,7 @@ EXTRACTS: tuple[Extract, ...] = (
         key=("person_id", "index_date"),
         description="Comparison cohort: eligible people who were not referred.",
         columns=(
-            Column("person_id", "text", pseudonymise=True),
+            Column("person_id", "text", pseudonymise="person"),
             Column("cohort_label", "text"),
             Column("index_date", "date", not_after_as_of=True),  # checked, but does not set as_of
             Column("district", "text"),

@@ -26,10 +26,10 @@ from typing import Callable
 import duckdb
 import pyarrow as pa
 
-from pipelines import derived, parse
-from pipelines.build import MALFORMED, WORKERS, Build
+from pipelines import derived, files, parse
+from pipelines.build import MALFORMED, PSEUDONYMISED, WORKERS, Build
 from pipelines.contracts import BY_NAME, EXTRACTS, FORMATS, REASON_CODES, Extract
-from pipelines.pseudonym import MissingKeyError, PseudonymKey, resolve_key
+from pipelines.pseudonym import PERSON, MissingKeyError, PseudonymKey, resolve_key
 from pipelines.readers import ExtractFile, FatalError, find_files, read_extract
 
 
@@ -55,6 +55,7 @@ class IngestReport:
     as_of: str | None = None
     files: list[FileReport] = field(default_factory=list)
     unlinked_offence_people: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -63,6 +64,7 @@ class IngestReport:
             "as_of": self.as_of,
             "files": [vars(f) for f in self.files],
             "unlinked_offence_people": self.unlinked_offence_people,
+            "warnings": self.warnings,
         }
 
 
@@ -77,7 +79,8 @@ def ingest(
     """Ingest, reporting a fatal error in the report (status "failed") rather than raising.
 
     bundled_sample: the synthetic demo folder, pseudonymised with its manifest's demo key
-    even when a real key is configured (a real key is never spent on synthetic data).
+    even when a real key is configured (a real key is never spent on synthetic data). A
+    manifest's demo key is honoured only on a folder sealed by sample_data/ (pipelines.pseudonym).
     """
     try:
         return _ingest(Path(source_dir), Path(warehouse), as_of, pseudonym_key, progress or (lambda _: None),
@@ -91,8 +94,8 @@ def _ingest(source_dir: Path, warehouse: Path, as_of_flag, configured_key, progr
         raise FatalError(f"{source_dir}: source folder not found")
     manifest = _read_manifest(source_dir)
     paths = _locate_files(source_dir)
-    key = resolve_key(manifest, configured_key, demo_only=bundled_sample)
-    with _lock(warehouse):
+    key = resolve_key(manifest, source_dir, configured_key, bundled_sample=bundled_sample)
+    with _lock(warehouse) as warnings:
         previous = _previous_state(warehouse, key)
         changed: dict[str, ExtractFile] = {}
         reports: dict[str, FileReport] = {}
@@ -111,9 +114,9 @@ def _ingest(source_dir: Path, warehouse: Path, as_of_flag, configured_key, progr
         as_of = as_of_flag or _manifest_as_of(manifest)
         if not changed and previous.current_layout and (as_of is None or as_of == previous.as_of):
             return IngestReport(as_of=previous.as_of.isoformat(), files=list(reports.values()),
-                                unlinked_offence_people=previous.unlinked_offence_people)
+                                unlinked_offence_people=previous.unlinked_offence_people, warnings=warnings)
         progress("validating")
-        build = Build(warehouse if previous.exists else None)
+        build = Build(warehouse if previous.exists else None, reuse_rows=previous.reusable)
         try:
             build.add_files(list(changed.values()))
             build.add_previous({name: f for name, (f, _) in previous.current_hashes.items()})
@@ -127,7 +130,8 @@ def _ingest(source_dir: Path, warehouse: Path, as_of_flag, configured_key, progr
             build.publish(warehouse, as_of, manifest, key, reports, hashes, unlinked)
         finally:
             build.close()
-    return IngestReport(as_of=as_of.isoformat(), files=list(reports.values()), unlinked_offence_people=unlinked)
+    return IngestReport(as_of=as_of.isoformat(), files=list(reports.values()), unlinked_offence_people=unlinked,
+                        warnings=warnings)
 
 
 def _read_file(name: str, path: Path, previous: _Previous, key: PseudonymKey,
@@ -139,11 +143,15 @@ def _read_file(name: str, path: Path, previous: _Previous, key: PseudonymKey,
         raise FatalError(f"{path.name}: cannot be read ({exc.strerror or exc})") from exc
     content_hash = hashlib.sha256(raw).hexdigest()
     if previous.current_hashes.get(name) == (path.name, content_hash):
+        key.check_sample_file(path.name, content_hash)
         return content_hash, None
     progress(f"reading {path.name}")
     extract_file = read_extract(path, BY_NAME[name], raw)
     del raw
-    # A compact copy of the text as sent (person_id pseudonymised): typed, and kept for the
+    # After reading, so that a file that cannot be read at all says so; before any value is
+    # pseudonymised with a demo key.
+    key.check_sample_file(path.name, content_hash)
+    # A compact copy of the text as sent (identifiers pseudonymised): typed, and kept for the
     # quarantine's raw values.
     extract_file.table = parse.encode(_pseudonymise(extract_file.table, extract_file.extract, key),
                                       extract_file.extract)
@@ -195,7 +203,8 @@ def _pseudonymise(table: pa.Table, extract: Extract, key: PseudonymKey) -> pa.Ta
     for column in extract.columns:
         if column.pseudonymise:
             i = table.column_names.index(column.name)
-            table = table.set_column(i, column.name, key.pseudonymise(table.column(i).combine_chunks()))
+            table = table.set_column(i, column.name,
+                                     key.pseudonymise(table.column(i).combine_chunks(), column.pseudonymise))
     return table
 
 
@@ -211,12 +220,13 @@ def _fill_counts(report: FileReport, counts: dict[str, int], extract_file: Extra
 
 @contextmanager
 def _lock(warehouse: Path):
-    """One ingest at a time per warehouse folder; a second waits for the first."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    """One ingest at a time per warehouse folder; a second waits for the first. Yields the
+    report's warnings (a folder others can read)."""
+    warning = files.private_folder(warehouse.parent)
     handle = os.open(warehouse.parent, os.O_RDONLY)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
+        yield [warning] if warning else []
     finally:
         os.close(handle)
 
@@ -228,11 +238,12 @@ class _Previous:
     current_hashes: dict[str, tuple[str, str]] = field(default_factory=dict)
     unlinked_offence_people: int = 0
     current_layout: bool = False  # False: built by an earlier version; rebuilt even if no file changed
+    reusable: bool = True  # False: its rows hold identifiers raw (an earlier version); rebuilt from the folder
 
 
 def _previous_state(warehouse: Path, key: PseudonymKey) -> _Previous:
-    for stale in warehouse.parent.glob(f".{warehouse.name}.building-*"):
-        stale.unlink(missing_ok=True)  # left by an ingest that was killed part-way
+    for stale in files.stale_build_files(warehouse):
+        files.remove(stale)  # left by an ingest that was killed part-way
     if not warehouse.exists():
         return _Previous(exists=False)
     try:
@@ -255,19 +266,34 @@ def _previous_state(warehouse: Path, key: PseudonymKey) -> _Previous:
         tables = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}
         with_lines = {t for (t,) in con.execute(
             "select table_name from duckdb_columns() where column_name = 'source_line'").fetchall()}
+        pseudonymised = _pseudonymised_columns(con)
     finally:
         con.close()
+    if pseudonymised != PSEUDONYMISED:
+        # Built before these identifiers were pseudonymised: none of its rows can be mixed
+        # with new ones, so every file is read again (its ingest_log is kept).
+        return _Previous(True, meta[0], unlinked_offence_people=meta[2], reusable=False)
     layout = set(derived.DERIVED_TABLES) <= tables and {e.name for e in EXTRACTS} <= with_lines
     return _Previous(True, meta[0], {e: (f, h) for e, f, h in rows}, meta[2], layout)
 
 
+def _pseudonymised_columns(con) -> str | None:
+    """warehouse_meta.pseudonymised: which identifier columns the warehouse holds as pseudonyms."""
+    has_column = con.execute("select count(*) from duckdb_columns() where table_name = 'warehouse_meta' "
+                             "and column_name = 'pseudonymised'").fetchall()[0][0]
+    if not has_column:
+        return None
+    return con.execute("select pseudonymised from warehouse_meta").fetchall()[0][0]
+
+
 def _malformed_raw_values(extract_file: ExtractFile, key: PseudonymKey) -> list[tuple[int, str]]:
     """A ragged row's fields cannot be trusted to sit under their headers, so in an extract
-    with person identifiers every field is pseudonymised: no raw identifier is stored."""
-    has_people = any(c.pseudonymise for c in extract_file.extract.columns)
+    with identifiers (person or referral) every field is pseudonymised (as a person's would
+    be): no raw identifier is stored."""
+    has_identifiers = any(c.pseudonymise for c in extract_file.extract.columns)
     out = []
     for line, fields in extract_file.malformed:
-        if has_people:
-            fields = [key.pseudonym(f) for f in fields]
+        if has_identifiers:
+            fields = [key.pseudonym(f, PERSON) for f in fields]
         out.append((line, json.dumps({"fields": fields})))
     return out

@@ -6,6 +6,8 @@ from pipelines.ingest import IngestReport
 
 
 def print_report(report: IngestReport) -> None:
+    for warning in report.warnings:
+        print(f"Warning: {warning}")
     if report.status != "ok":
         print(f"Ingest failed: {report.error}")
         print("The warehouse was left exactly as it was.")

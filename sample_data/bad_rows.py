@@ -13,7 +13,7 @@ import io
 from pathlib import Path
 
 from pipelines.contracts import BY_NAME, REASON_CODES
-from sample_data.output import write_manifest
+from sample_data.output import write_manifest, write_seal
 
 # (values, reason the row is quarantined or None when it loads, what is special about it)
 Row = tuple[list[str], str | None, str]
@@ -193,7 +193,8 @@ def expected_markdown() -> str:
            "Written by `python -m sample_data.generate bad OUTDIR` from `sample_data/bad_rows.py`; do not edit.",
            "as_of is 2025-12-31 (manifest). Line = physical line of the file, header = line 1; a record",
            "with a quoted line break is numbered by the line it starts on. Every quarantined row breaks",
-           "exactly one rule.", "",
+           "exactly one rule. The notes name ids as sent; in the warehouse, referral_id and person_id",
+           "(in the quarantine's raw_values too) are keyed pseudonyms.", "",
            "## Per file", "",
            "| file | rows_read | rows_loaded | rows_quarantined | unknown_columns |",
            "|---|---|---|---|---|"]
@@ -236,4 +237,5 @@ def write(folder: Path) -> dict[str, int]:
         sizes[path.name] = path.stat().st_size
     write_manifest(folder, "Synthetic bad sample: quarantine showcase (not real people)")
     (folder / "EXPECTED.md").write_text(expected_markdown())
+    write_seal(folder)
     return sizes

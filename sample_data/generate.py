@@ -105,6 +105,7 @@ def write_folder(folder: Path, tables: dict[str, pa.Table], source: str) -> dict
         output.write_csv(path, data)
         sizes[path.name] = path.stat().st_size
     output.write_manifest(folder, source)
+    output.write_seal(folder)
     return sizes
 
 

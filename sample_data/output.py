@@ -8,6 +8,7 @@ files stay simple and byte-for-byte reproducible.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -16,7 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from pipelines.contracts import BY_NAME
+from pipelines.contracts import BY_NAME, EXTRACTS
+from pipelines.pseudonym import SAMPLE_SEAL, seal_text
+from pipelines.readers import find_files
 from sample_data.activity import Activity
 from sample_data.catalogue import AS_OF, FIRST_REFERRAL, SchemeSpec
 from sample_data.draw import EPOCH, categories, day
@@ -63,6 +66,18 @@ def write_csv(path: Path, data: pa.Table) -> None:
 def write_manifest(folder: Path, source: str) -> None:
     manifest = {"as_of": AS_OF, "source": source, "demo_pseudonym_key": DEMO_PSEUDONYM_KEY}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def write_seal(folder: Path) -> None:
+    """SAMPLE.sha256: the sha256 of every extract file now in the folder. The ingest honours
+    the manifest's demo key only while the folder's extract files are exactly these
+    (pipelines.pseudonym), so the demo key never pseudonymises real or edited files.
+    Written last, once the extracts are final."""
+    hashes = {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+              for extract in EXTRACTS for path in find_files(folder, extract)}
+    seal = folder / SAMPLE_SEAL
+    seal.unlink(missing_ok=True)  # a new file, never written through a link to another folder's seal
+    seal.write_text(seal_text(hashes))
 
 
 def schemes_table(specs: tuple[SchemeSpec, ...]) -> pa.Table:

@@ -35,15 +35,17 @@ def streamlit_server(env: dict[str, str] | None = None, cwd: Path = ROOT, timeou
 
 @contextmanager
 def streamlit_process(env: dict[str, str] | None = None, cwd: Path = ROOT, timeout: float = 90,
-                      log_prefix: str = "streamlit"):
-    """streamlit_server, yielding (base URL, server process); the log is in tests/artifacts."""
+                      log_prefix: str = "streamlit", address: str | None = "127.0.0.1"):
+    """streamlit_server, yielding (base URL, server process); the log is in tests/artifacts.
+    address=None leaves the listening address to the app's own configuration."""
     port = free_port()
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS / f"{log_prefix}-{port}.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         *(["--server.address", address] if address else []), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
         cwd=cwd, env=full_env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -133,3 +135,23 @@ def choose(page, label: str, option: str, attempts: int = 5) -> None:
             continue
         choice.click()
         return
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses with a socket listening on `port` (from /proc/net/tcp and tcp6)."""
+    found = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state != "0A" or int(hex_port, 16) != port:  # 0A: LISTEN
+                continue
+            raw = bytes.fromhex(address)
+            # /proc prints each 32-bit word in host (little-endian) order
+            words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+            found.add(socket.inet_ntop(socket.AF_INET if width == 8 else socket.AF_INET6, words))
+    return found

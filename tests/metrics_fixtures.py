@@ -38,6 +38,9 @@ DEFAULTS = {
                    "age_at_index": 30, "sex": "male", "primary_need": "drugs"},
 }
 
+# The hand-made warehouses' record keys (cell-key perturbation) are derived with this.
+RECORD_KEY_SECRET = "test fixture record keys"
+
 DERIVED = {
     "referrals": (("force", "VARCHAR"), ("age_band", "VARCHAR"), ("intake_quarter", "VARCHAR")),
     "comparison": (("age_band", "VARCHAR"),),
@@ -104,7 +107,7 @@ def make_warehouse(path: str | Path, as_of: str | date, *, source: str = "test f
                 placeholders = ", ".join("?" for _ in names)
                 con.executemany(
                     f"INSERT INTO {extract.name} ({', '.join(names)}) VALUES ({placeholders})", rows)
-        derived_tables.build(con, as_of)  # index_offences, referral_activity..., as the ingest builds them
+        derived_tables.build(con, as_of, RECORD_KEY_SECRET)  # index_offences, referral_activity..., as the ingest builds them
         con.execute("CREATE TABLE warehouse_meta (as_of DATE, source VARCHAR, demo BOOLEAN, "
                     "built_at TIMESTAMP)")
         con.execute("INSERT INTO warehouse_meta VALUES (?, ?, ?, ?)",

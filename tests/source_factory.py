@@ -1,4 +1,10 @@
-"""Hand-made source folders for pipeline tests: a few valid rows per extract, editable."""
+"""Hand-made source folders for pipeline tests: a few valid rows per extract, editable.
+
+They are synthetic, so they carry a demo key in their manifest and are sealed as a sample
+(SAMPLE.sha256, as sample_data/ seals its folders): the ingest honours a demo key only on
+a sealed folder whose files are unchanged. A test that edits a folder's files after
+write_source seals it again (`reseal`), or ingests with a configured key.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ import json
 from pathlib import Path
 
 from pipelines.contracts import BY_NAME
+from pipelines.pseudonym import REFERRAL, PseudonymKey
+from sample_data.output import write_seal
 
 DEMO_KEY = "test-key-not-secret"
 
@@ -84,4 +92,16 @@ def write_source(folder: Path, rows: dict[str, list[dict]] | None = None, manife
                 writer.writerow({k: record.get(k, "") for k in header})
     manifest = {"as_of": "2024-12-31", "demo_pseudonym_key": DEMO_KEY} if manifest is None else manifest
     (folder / "manifest.json").write_text(json.dumps(manifest))
+    write_seal(folder)
+    return folder
+
+
+def referral_pseudonym(raw: str, key: str = DEMO_KEY) -> str:
+    """What the warehouse holds for a referral id sent as `raw` (with the folders' demo key)."""
+    return PseudonymKey(key.encode("utf-8"), demo=False).pseudonym(raw, REFERRAL)
+
+
+def reseal(folder: Path) -> Path:
+    """After a test edited the files of a hand-made (synthetic) folder."""
+    write_seal(folder)
     return folder

@@ -154,3 +154,20 @@ def test_without_configuration_the_environment_names_the_log(tmp_path, monkeypat
     monkeypatch.setenv(AUDIT_LOG_ENV, str(tmp_path / "env-audit.log"))
     audit.record("sign_in", "a@b.uk", "analyst")
     assert audit.read_rows(tmp_path / "env-audit.log")[0]["email"] == "a@b.uk"
+
+
+def test_whether_a_row_could_be_written_is_checked_without_writing_one(log, tmp_path):
+    audit.check_writable()
+    assert log.exists() and log.read_bytes() == b""
+    audit.configure(tmp_path / "logs")  # a directory: cannot be appended to
+    with pytest.raises(audit.AuditError):
+        audit.check_writable()
+
+
+def test_a_refused_export_is_recorded_with_its_reason(log):
+    viewer = Viewer(scope=scope_for("viewer", "Thames Valley Police"), email="v@force.police.uk")
+    audit.record_export_refused(viewer, Filter(), "pdf", "signed_out")
+    [row] = lines(log)
+    assert (row["event"], row["email"], row["role"], row["kind"], row["reason"]) == (
+        "export_refused", "v@force.police.uk", "viewer", "pdf", "signed_out")
+    assert row["scope"] == {"forces": ["Thames Valley Police"], "districts": "all"}

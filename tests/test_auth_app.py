@@ -305,3 +305,70 @@ def test_nothing_is_served_when_the_audit_log_cannot_be_written(tmp_path, policy
     at.secrets["audit_log_path"] = str(blocker / "audit.log")
     at.run()
     assert viewer_of(at) is None and titles(at) == ["Cannot record access"]
+
+
+# --- identity claims -------------------------------------------------------------------
+
+@pytest.mark.parametrize("claim", [False, "false", "False", 0, "0", "true", 1, None, "yes"])
+def test_email_verified_must_be_boolean_true_when_present(tmp_path, policy, warehouses, claim):
+    at = signed_in(tmp_path, policy, warehouses["demo"], "a.analyst@force.police.uk", email_verified=claim).run()
+    assert viewer_of(at) is None and titles(at) == ["No access"]
+    assert audit_rows(tmp_path)[-1]["reason"] == "no_verified_email"
+
+
+def test_email_verified_true_or_absent_is_accepted(tmp_path, policy, warehouses):
+    # Absent is accepted on purpose: Microsoft Entra ID and others omit it for addresses the
+    # organisation manages (the README asks for such a claim).
+    at = signed_in(tmp_path, policy, warehouses["demo"], "a.analyst@force.police.uk", email_verified=True).run()
+    assert viewer_of(at).scope.role == "analyst"
+    at = signed_in(tmp_path, policy, warehouses["demo"], "a.analyst@force.police.uk").run()
+    assert viewer_of(at).scope.role == "analyst"
+
+
+def test_a_non_ascii_email_claim_is_refused_with_a_clear_message(tmp_path, policy, warehouses):
+    # "ﬁ" (one ligature character) would case-fold to "fi"; the address is refused, not folded.
+    policy.write_text(POLICY + '\n[[user]]\nemail = "fiona@force.police.uk"\nrole = "analyst"\n')
+    at = signed_in(tmp_path, policy, warehouses["demo"], "ﬁona@force.police.uk").run()
+    assert viewer_of(at) is None and titles(at) == ["No access"]
+    assert "outside plain ASCII" in at.error[0].value and "ﬁona@force.police.uk" in at.error[0].value
+    [row] = audit_rows(tmp_path)
+    assert (row["event"], row["reason"]) == ("refused", "non_ascii_email")
+
+
+# --- what can change while a page is open ---------------------------------------------------
+
+def test_a_sign_out_recorded_by_another_tab_ends_this_session_on_its_next_run(tmp_path, policy, warehouses):
+    from dashboard import revocation
+
+    iat = int(time.time())
+    at = signed_in(tmp_path, policy, warehouses["demo"], "v.viewer@force.police.uk", iat=iat).run()
+    assert viewer_of(at).sign_in.iat == iat
+    revocation.record_sign_out(revocation.record_path(tmp_path / "audit.log"), "v.viewer@force.police.uk", iat)
+    at.session_state["viewer"] = None
+    at.run()
+    assert viewer_of(at) is None and [b.label for b in at.button] == ["Sign in"]
+    assert "signed out" in at.info[0].value
+    # A fresh sign-in of the same person (a new issue time) is not affected.
+    at = signed_in(tmp_path, policy, warehouses["demo"], "v.viewer@force.police.uk", iat=iat + 1).run()
+    assert viewer_of(at).scope.role == "viewer"
+
+
+def test_the_sign_out_button_records_the_sign_in_as_ended(tmp_path, policy, warehouses):
+    from dashboard import revocation
+
+    iat = int(time.time())
+    at = signed_in(tmp_path, policy, warehouses["demo"], "v.viewer@force.police.uk", iat=iat).run()
+    at.button(key="_sign_out").click().run()
+    assert revocation.is_signed_out(revocation.record_path(tmp_path / "audit.log"), "v.viewer@force.police.uk", iat)
+    assert [r["event"] for r in audit_rows(tmp_path)] == ["sign_in", "sign_out"]
+
+
+def test_an_audit_log_that_becomes_unwritable_stops_a_session_already_running(tmp_path, policy, warehouses):
+    at = signed_in(tmp_path, policy, warehouses["demo"], "a.analyst@force.police.uk").run()
+    assert viewer_of(at).scope.role == "analyst"
+    log = tmp_path / "audit.log"
+    log.rename(tmp_path / "audit.log.rotated")
+    (tmp_path / "audit.log").mkdir()  # the path can no longer be opened for appending
+    at.session_state["viewer"] = None
+    at.run()
+    assert viewer_of(at) is None and titles(at) == ["Cannot record access"]

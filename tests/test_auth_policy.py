@@ -15,7 +15,9 @@ from dashboard.access_policy import (
     ConfigurationError,
     PolicyError,
     Settings,
+    NonAsciiEmail,
     load_policy,
+    normalise_email,
     scope_for,
 )
 
@@ -74,6 +76,26 @@ def test_an_unlisted_or_missing_email_has_no_grant(tmp_path):
     assert policy.grant_for("someone.else@force.police.uk") is None
     assert policy.grant_for("") is None
     assert policy.grant_for(None) is None
+
+
+def test_emails_are_compared_in_ascii_lower_case_only():
+    assert normalise_email("  D.Commander@Force.Police.UK ") == "d.commander@force.police.uk"
+    # Unicode case folding would turn the ligature "ﬁ" into "fi" and the German "ß" into "ss".
+    for lookalike in ("ﬁona@force.police.uk", "STRAẞE@force.police.uk", "fiona@force.polıce.uk"):
+        with pytest.raises(NonAsciiEmail):
+            normalise_email(lookalike)
+
+
+def test_a_non_ascii_claim_never_matches_an_ascii_entry(tmp_path):
+    policy = load_policy(write(tmp_path, '[[user]]\nemail = "fiona@force.police.uk"\nrole = "analyst"\n'))
+    assert policy.grant_for("Fiona@Force.Police.UK").role == "analyst"
+    assert policy.grant_for("ﬁona@force.police.uk") is None
+    assert policy.grant_for("FİONA@force.police.uk") is None  # dotted capital I
+
+
+def test_a_non_ascii_email_in_the_policy_is_refused_with_a_clear_message(tmp_path):
+    message = policy_error(tmp_path, '[[user]]\nemail = "ﬁona@force.police.uk"\nrole = "analyst"\n')
+    assert "entry 1" in message and "outside ASCII" in message and "ﬁona@force.police.uk" in message
 
 
 def test_a_missing_policy_file_is_a_clear_error(tmp_path):

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 import metrics
 from dashboard import audit, data
 from dashboard.access_policy import ALLOW_LOCAL_ENV, AUDIT_LOG_ENV, POLICY_ENV, load_policy
-from dashboard.display import shown
+from dashboard.presentation import show
 from dashboard.pages_catalogue import pages_for
 from dashboard.warehouse import WAREHOUSE_ENV, WarehouseFile
 from metrics import ANALYST, Filter
@@ -250,7 +250,7 @@ def test_suppression_follows_the_role_not_the_page(warehouse, policy_file, tmp_p
         title = metrics.BY_ID[metric_id].title
         if title in commander_tiles:
             assert commander_tiles[title] == "<5"
-            assert analyst_tiles[title] == shown(raw[metric_id]) == str(int(raw[metric_id].value))
+            assert analyst_tiles[title] == show(raw[metric_id]).text == str(int(raw[metric_id].value))
 
 
 # --- the data layer and its cache ----------------------------------------------------

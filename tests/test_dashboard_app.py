@@ -9,7 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import metrics
-from dashboard.display import fmt, shown
+from dashboard.presentation import number as fmt
+from dashboard.presentation import label, show
 from metrics import ANALYST, Filter
 from tests.dashboard_fixtures import PAGES, ROOT, TITLES, app_env, build_demo_warehouse, cursor
 
@@ -36,7 +37,7 @@ def tiles(at: AppTest) -> dict[str, str]:
 
 def expected(warehouse, flt: Filter = Filter(), scope=ANALYST) -> dict[str, str]:
     values = metrics.summary(cursor(warehouse), scope, flt)
-    return {metrics.BY_ID[i].title: shown(v) for i, v in values.items()}
+    return {metrics.BY_ID[i].title: show(v).text for i, v in values.items()}
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -110,10 +111,10 @@ def test_compare_by_shows_each_cohort_with_its_numbers(app, warehouse):
     assert not app.exception
     frame = metrics.breakdown(cursor(warehouse), ANALYST, Filter(), "sex", ["completion_rate"])
     table = app.dataframe[-1].value
-    rows = table[table["measure"] == "Completion rate"]
-    assert sorted(rows["cohort"]) == sorted(frame["label"].astype(str))
+    rows = table[table["Measure"] == "Completion rate"]
+    assert sorted(rows["Sex"]) == sorted(frame["label"].map(label))  # in words: "Female", not "female"
     female = frame[frame["cell"] == "female"].iloc[0]
-    assert rows[rows["cohort"] == "female"]["value"].iloc[0] == fmt(female["value"], "share")
+    assert rows[rows["Sex"] == "Female"]["Value"].iloc[0] == fmt(female["value"], "share")
 
 
 def test_the_cohort_review_lists_open_referrals_by_pseudonym(app, warehouse):

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 import metrics
-from dashboard.display import shown
+from dashboard.presentation import show
 from metrics import ANALYST, Filter
 from tests.browser import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PATIENCE, choose, chromium, new_page,
                            streamlit_server, wait_for_app)
@@ -44,7 +44,7 @@ def browser():
 
 
 def referrals_for(warehouse, **filter_args) -> str:
-    return shown(metrics.summary(cursor(warehouse), ANALYST, Filter(**filter_args))["referrals"])
+    return show(metrics.summary(cursor(warehouse), ANALYST, Filter(**filter_args))["referrals"]).text
 
 
 def tile(page, label: str):
@@ -94,8 +94,8 @@ def test_a_deep_link_opens_the_filtered_view(server, browser, warehouse):
         page.goto(f"{server}/completion?district=Kettering")
         wait_for_app(page)
         values = metrics.summary(cursor(warehouse), ANALYST, Filter(districts=("Kettering",)))
-        expect(tile(page, "Stepped down")).to_have_text(shown(values["stepped_down"]), timeout=PATIENCE)
-        expect(tile(page, "Completion rate")).to_have_text(shown(values["completion_rate"]), timeout=PATIENCE)
+        expect(tile(page, "Stepped down")).to_have_text(show(values["stepped_down"]).text, timeout=PATIENCE)
+        expect(tile(page, "Completion rate")).to_have_text(show(values["completion_rate"]).text, timeout=PATIENCE)
     finally:
         page.context.close()
 

@@ -45,9 +45,10 @@ def test_funnel_plot_labels_only_schemes_outside_the_95_percent_limits_and_leave
 
 
 def test_funnel_of_referrals_prints_counts_with_thousands_separators():
-    fig = figures.figure_funnel([("Referred", 2932), ("Engaged", 2539), ("Completed", None)])
+    fig = figures.figure_funnel([("Referred", 2932, "2,932"), ("Engaged", 2539, "2,539 (86.6% of referred)"),
+                                 ("Completed", None, "*")])
     assert list(fig.data[0].y) == ["Referred", "Engaged"]  # a suppressed stage is left out
-    assert fig.data[0].texttemplate.startswith("%{value:,.0f}")
+    assert list(fig.data[0].text) == ["2,932", "2,539 (86.6% of referred)"]
 
 
 def test_side_by_side_names_its_first_column_after_the_comparison():

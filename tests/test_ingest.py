@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.contracts import EXTRACTS, REASON_CODES
 from pipelines.ingest import ingest
-from tests.source_factory import DEMO_KEY, base_rows, write_source
+from tests.source_factory import DEMO_KEY, base_rows, referral_pseudonym as ref, reseal, write_source
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,10 +23,10 @@ def no_configured_key(monkeypatch):
     monkeypatch.delenv("OUTCOMES_PSEUDONYM_KEY", raising=False)
 
 
-def rows_of(warehouse: Path, sql: str) -> list[tuple]:
+def rows_of(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, parameters).fetchall()
     finally:
         con.close()
 
@@ -84,10 +84,10 @@ def test_model_tables_carry_derived_columns(tmp_path):
     warehouse = tmp_path / "wh.duckdb"
     ingest(write_source(tmp_path / "src"), warehouse)
     assert rows_of(warehouse, "select referral_id, force, age_band, intake_quarter, ethnicity, risk_level "
-                              "from referrals order by 1") == [
-        ("R1", "Thames Valley", "25-34", "2023-Q2", "white", "low"),
-        ("R2", "Thames Valley", "18-24", "2023-Q2", "unknown", "unknown"),
-        ("R3", "Nottinghamshire", "45-54", "2023-Q3", "black", "high"),
+                              "from referrals order by referral_date") == [
+        (ref("R1"), "Thames Valley", "25-34", "2023-Q2", "white", "low"),
+        (ref("R2"), "Thames Valley", "18-24", "2023-Q2", "unknown", "unknown"),
+        (ref("R3"), "Nottinghamshire", "45-54", "2023-Q3", "black", "high"),
     ]
     assert rows_of(warehouse, "select staff_role from engagements order by contact_date") == [
         ("support_worker",), ("other",), ("police",)]
@@ -162,18 +162,18 @@ def test_duplicate_key_keeps_the_first_row_in_file_order(tmp_path):
     rows["exits"] += [dict(rows["exits"][0], exit_reason="disengaged")]
     warehouse = tmp_path / "wh.duckdb"
     ingest(write_source(tmp_path / "src", rows), warehouse)
-    assert rows_of(warehouse, "select referral_id, exit_reason from exits") == [("R1", "completed")]
+    assert rows_of(warehouse, "select referral_id, exit_reason from exits") == [(ref("R1"), "completed")]
     assert quarantine(warehouse) == [("exits", "exits.csv", 3, "duplicate_key")]
 
 
-def test_quarantine_keeps_raw_values_with_the_person_pseudonymised(tmp_path):
+def test_quarantine_keeps_raw_values_with_the_identifiers_pseudonymised(tmp_path):
     rows = base_rows()
     rows["referrals"].append(dict(rows["referrals"][0], referral_id="R4", person_id="P-ZULU-999", sex="  "))
     warehouse = tmp_path / "wh.duckdb"
     ingest(write_source(tmp_path / "src", rows), warehouse)
     (raw,) = rows_of(warehouse, "select raw_values from quarantine")[0]
     values = json.loads(raw)
-    assert values["referral_id"] == "R4" and values["sex"] == "  "
+    assert values["referral_id"] == ref("R4") and values["sex"] == "  "
     assert len(values["person_id"]) == 64 and "ZULU" not in raw
 
 
@@ -187,7 +187,7 @@ def test_categories_booleans_and_dates_are_normalised(tmp_path):
     report = ingest(write_source(tmp_path / "src", rows), warehouse)
     assert file_report(report, "engagements").rows_quarantined == 0
     assert rows_of(warehouse, "select contact_date, contact_type, outcome from engagements "
-                              "where referral_id = 'R1' order by 1") == [
+                              "where referral_id = ? order by 1", [ref("R1")]) == [
         (dt.date(2023, 5, 3), "home_visit", "did_not_attend"),
         (dt.date(2023, 5, 10), "appointment", "attended"),
     ]
@@ -209,7 +209,7 @@ def test_unknown_columns_are_ignored_and_reported(tmp_path):
     text[0] += ",Caseworker Notes"
     text[1] += ",free text"
     (source / "exits.csv").write_text("\n".join(text) + "\n")
-    report = ingest(source, tmp_path / "wh.duckdb")
+    report = ingest(reseal(source), tmp_path / "wh.duckdb")
     assert file_report(report, "exits").unknown_columns == ["Caseworker Notes"]
     assert file_report(report, "exits").rows_loaded == 1
 
@@ -219,7 +219,7 @@ def test_header_matches_case_insensitively_and_optional_columns_may_be_absent(tm
     (source / "engagements.csv").write_text(
         " Referral_ID ,CONTACT_DATE,contact_type,Outcome\nR1,2023-05-03,phone,attended\n")
     warehouse = tmp_path / "wh.duckdb"
-    report = ingest(source, warehouse)
+    report = ingest(reseal(source), warehouse)
     assert report.status == "ok", report.error
     assert rows_of(warehouse, "select duration_minutes, staff_role from engagements") == [(None, "other")]
 
@@ -232,7 +232,7 @@ def test_a_record_with_a_quoted_line_break_is_numbered_by_its_first_line(tmp_pat
         "S2,VASS,Nottinghamshire,Ashfield,2019-06-01,,2\n"
         "S3,Broken,Nottinghamshire,Ashfield,not-a-date,,2\n")
     warehouse = tmp_path / "wh.duckdb"
-    ingest(source, warehouse)
+    ingest(reseal(source), warehouse)
     assert quarantine(warehouse) == [("schemes", "schemes.csv", 5, "bad_date")]
     assert rows_of(warehouse, "select scheme_name from schemes where scheme_id = 'S1'") == [("Druglink\nCourse",)]
 
@@ -242,7 +242,7 @@ def test_a_row_with_the_wrong_number_of_fields_is_quarantined_not_dropped(tmp_pa
     with open(source / "exits.csv", "a") as handle:
         handle.write("R3,2023-08-01,completed,surplus\n")
     warehouse = tmp_path / "wh.duckdb"
-    report = ingest(source, warehouse)
+    report = ingest(reseal(source), warehouse)
     exits = file_report(report, "exits")
     assert (exits.rows_read, exits.rows_loaded, exits.rows_quarantined) == (2, 1, 1)
     assert exits.reasons["bad_row"] == 1
@@ -263,7 +263,7 @@ def test_a_newer_snapshot_replaces_the_extract_and_its_quarantine(tmp_path):
     assert file_report(report, "exits").skipped is False
     assert file_report(report, "referrals").skipped is True
     assert quarantine(warehouse) == []
-    assert rows_of(warehouse, "select referral_id from exits") == [("R3",)]
+    assert rows_of(warehouse, "select referral_id from exits") == [(ref("R3"),)]
 
 
 def test_unchanged_extracts_are_revalidated_against_a_new_referrals_snapshot(tmp_path):
@@ -273,7 +273,8 @@ def test_unchanged_extracts_are_revalidated_against_a_new_referrals_snapshot(tmp
     newer["referrals"] = [r for r in newer["referrals"] if r["referral_id"] != "R3"]
     ingest(write_source(tmp_path / "src2", newer), warehouse)
     assert ("engagements", "engagements.csv", 4, "unknown_referral") in quarantine(warehouse)
-    assert rows_of(warehouse, "select count(*) from engagements where referral_id = 'R3'") == [(0,)]
+    assert rows_of(warehouse, "select count(*) from engagements where referral_id = ?", [ref("R3")]) == [(0,)]
+    assert rows_of(warehouse, "select count(*) from engagements where referral_id = ?", [ref("R1")]) == [(2,)]
 
 
 def test_optional_extracts_absent_from_a_later_folder_keep_their_rows(tmp_path):
@@ -417,7 +418,7 @@ def test_xlsx_with_real_date_cells_loads_with_sheet_rows_as_lines(tmp_path):
     sheet.append(["R3", "yesterday", "phone", "attended", 10])
     book.save(source / "engagements.xlsx")
     warehouse = tmp_path / "wh.duckdb"
-    report = ingest(source, warehouse)
+    report = ingest(reseal(source), warehouse)
     assert report.status == "ok", report.error
     assert rows_of(warehouse, "select contact_date, outcome, duration_minutes from engagements order by 1") == [
         (dt.date(2023, 5, 3), "attended", 45), (dt.date(2023, 5, 10), "did_not_attend", None)]
@@ -431,9 +432,9 @@ def test_parquet_loads(tmp_path):
     pd.DataFrame({"referral_id": ["R1", "R3"], "exit_date": pd.to_datetime(["2023-06-15", "2023-09-01"]),
                   "exit_reason": ["completed", "Moved Away"]}).to_parquet(source / "exits.parquet")
     warehouse = tmp_path / "wh.duckdb"
-    assert ingest(source, warehouse).status == "ok"
-    assert rows_of(warehouse, "select referral_id, exit_date, exit_reason from exits order by 1") == [
-        ("R1", dt.date(2023, 6, 15), "completed"), ("R3", dt.date(2023, 9, 1), "moved_away")]
+    assert ingest(reseal(source), warehouse).status == "ok"
+    assert rows_of(warehouse, "select referral_id, exit_date, exit_reason from exits order by 2") == [
+        (ref("R1"), dt.date(2023, 6, 15), "completed"), (ref("R3"), dt.date(2023, 9, 1), "moved_away")]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
@@ -464,7 +465,8 @@ def test_hostile_cells_load_as_inert_text(tmp_path):
     assert rows_of(warehouse, "select scheme_name from schemes order by scheme_id") == [
         ('=HYPERLINK("http://evil.example","click")',), ("x" * 100_000,)]
     assert rows_of(warehouse, "select count(*) from referrals") == [(3,)]
-    assert rows_of(warehouse, "select count(*) from engagements where referral_id like 'R1''%'") == [(2,)]
+    assert rows_of(warehouse, "select count(*) from engagements where referral_id = ?",
+                   [ref("R1'; DROP TABLE referrals; --")]) == [(2,)]
 
 
 # --- pseudonymisation ---------------------------------------------------------------------------
@@ -479,7 +481,7 @@ def test_raw_person_identifiers_never_reach_the_warehouse_file(tmp_path):
     with open(source / "offences.csv", "a") as handle:
         handle.write("P-ZULU-999,2023-01-01,theft,true,2023-02-01,extra-field\n")  # a ragged row
     warehouse = tmp_path / "wh.duckdb"
-    assert ingest(source, warehouse).status == "ok"
+    assert ingest(reseal(source), warehouse).status == "ok"
     content = warehouse.read_bytes()
     for raw in RAW_IDS:
         assert raw.encode() not in content and raw.encode("utf-16-le") not in content

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from pipelines.ingest import ingest
-from tests.source_factory import write_source
+from tests.source_factory import reseal, write_source
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,6 +40,7 @@ def test_sigkill_during_a_large_ingest_leaves_the_old_warehouse(tmp_path):
         "select count(*) from engagements").fetchall()
     big = write_source(tmp_path / "big")
     _large_engagements(big / "engagements.csv", 1_500_000)
+    reseal(big)
 
     process = subprocess.Popen(
         [sys.executable, "-m", "pipelines", "ingest", str(big), "--warehouse", str(warehouse), "--json"],

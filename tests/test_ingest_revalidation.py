@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.contracts import EXTRACTS
 from pipelines.ingest import ingest
-from tests.source_factory import base_rows, write_source
+from tests.source_factory import base_rows, referral_pseudonym as ref, write_source
 from tests.test_ingest import quarantine, rows_of
 
 
@@ -25,7 +25,7 @@ def test_model_tables_carry_each_rows_source_line_and_no_text_copies(tmp_path):
     warehouse = tmp_path / "wh.duckdb"
     ingest(write_source(tmp_path / "src", rows), warehouse)
     assert rows_of(warehouse, "select referral_id, contact_date::varchar, source_line from engagements") == [
-        ("R1", "2023-05-03", 2), ("R1", "2023-05-10", 4), ("R3", "2023-07-05", 5)]
+        (ref("R1"), "2023-05-03", 2), (ref("R1"), "2023-05-10", 4), (ref("R3"), "2023-07-05", 5)]
     tables = {name for (name,) in rows_of(warehouse, "select table_name from duckdb_tables()")}
     assert not {t for t in tables if t.startswith("staged_")}
     assert {e.name for e in EXTRACTS} <= tables
@@ -44,7 +44,7 @@ def test_a_row_of_an_unchanged_file_loads_once_a_newer_referrals_file_has_its_re
     report = ingest(write_source(tmp_path / "src2", newer), warehouse)
     assert next(f for f in report.files if f.extract == "engagements").skipped
     assert quarantine(warehouse) == []
-    assert rows_of(warehouse, "select outcome, source_line from engagements where referral_id = 'R4'") == [
+    assert rows_of(warehouse, "select outcome, source_line from engagements where referral_id = ?", [ref("R4")]) == [
         ("did_not_attend", 5)]
 
 
@@ -74,7 +74,7 @@ def test_a_loaded_row_quarantined_by_a_newer_file_shows_its_values_as_loaded(tmp
     ingest(write_source(tmp_path / "src2", newer), warehouse)
     raw = dict(rows_of(warehouse, "select line, raw_values from quarantine where extract = 'engagements'"))
     assert sorted(raw) == [2, 3]
-    assert json.loads(raw[2]) == {"referral_id": "R1", "contact_date": "2023-05-03", "contact_type": "home_visit",
+    assert json.loads(raw[2]) == {"referral_id": ref("R1"), "contact_date": "2023-05-03", "contact_type": "home_visit",
                                   "outcome": "attended", "duration_minutes": "45", "staff_role": "support_worker"}
 
 

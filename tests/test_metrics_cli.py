@@ -1,8 +1,9 @@
-"""python -m metrics summary ... --json: the CLI contract of metrics.md."""
+"""python -m metrics summary --analyst ... --json: the CLI contract of metrics.md."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import date
@@ -23,9 +24,17 @@ def warehouse(tmp_path_factory):
     return make_warehouse(path, "2025-06-30", **tables_for(("North", "South", "East")))
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {key: value for key, value in os.environ.items() if key != "OUTCOMES_ANALYST"}
     return subprocess.run([sys.executable, "-m", "metrics", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, check=False)
+                          text=True, timeout=120, check=False, env={**environment, **env})
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    """As an analyst who has said so (`summary --analyst`)."""
+    if args and args[0] == "summary":
+        args = ("summary", "--analyst", *args[1:])
+    return run_cli(*args)
 
 
 def summary_json(warehouse, *args: str) -> dict:
@@ -94,3 +103,13 @@ def test_a_scheme_or_district_with_no_referrals_is_warned_about_but_still_summar
         "warning: no referrals in district 'Nowhere'; districts with referrals: East, North, South",
     ]
     assert run("summary", "--warehouse", str(warehouse), "--scheme", "SN", "--json").stderr == ""
+
+
+def test_summary_is_refused_without_saying_it_is_for_an_analyst(warehouse):
+    refused = run_cli("summary", "--warehouse", str(warehouse), "--json")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "--analyst" in refused.stderr and "Traceback" not in refused.stderr
+    confirmed = run_cli("summary", "--warehouse", str(warehouse), "--json", OUTCOMES_ANALYST="1")
+    assert confirmed.returncode == 0
+    assert json.loads(confirmed.stdout) == summary_json(warehouse)
+    assert run_cli("catalogue", "--json").returncode == 0  # definitions only: no flag needed

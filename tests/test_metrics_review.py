@@ -24,6 +24,8 @@ AS_OF = "2025-06-30"
 INDEX = date(2023, 1, 1)  # INDEX + 547 = 2024-07-01 <= AS_OF: eligible
 LATE = date(2025, 1, 1)  # LATE + 547 > AS_OF: pending
 VIEWER = AccessScope("viewer")
+# The suppression rules alone (no minimum selection size, no cell-key perturbation).
+RULES_ONLY = {"min_people": 1, "perturb": False}
 
 WILSON_RATES = (
     "engagement_rate", "attendance_rate", "contact_target_met_rate", "onward_referral_rate",
@@ -475,7 +477,7 @@ def test_k_boundary_for_counts_and_rates(tmp_path):
                 engagements=eng)
 
     def of(s):
-        return summary(con, VIEWER, Filter(schemes=(s,)))
+        return summary(con, VIEWER, Filter(schemes=(s,)), **RULES_ONLY)
 
     a, b, c, d = of("A"), of("B"), of("C"), of("D")
     assert a["referrals"].suppressed == "<5" and a["referrals"].value is None
@@ -488,7 +490,7 @@ def test_k_boundary_for_counts_and_rates(tmp_path):
 
 
 def test_suppressed_values_carry_no_numbers_anywhere(strata_warehouse):
-    values = summary(strata_warehouse, VIEWER)
+    values = summary(strata_warehouse, VIEWER, **RULES_ONLY)
     suppressed = {k: v for k, v in values.items() if v.suppressed is not None}
     # participant_matched_rate is 3/6: numerator 3 -> "*", and what is derived from it follows
     for metric_id in ("participant_matched_rate", "matched_comparison_rate", "rate_difference",
@@ -497,7 +499,7 @@ def test_suppressed_values_carry_no_numbers_anywhere(strata_warehouse):
     for metric_id, v in suppressed.items():
         assert (v.value, v.numerator, v.denominator, v.ci_low, v.ci_high, v.p_value) == (None,) * 6
         assert all(x is None for k, x in v.to_json().items() if k not in ("flags", "suppressed"))
-    frame = metrics.breakdown(strata_warehouse, VIEWER, Filter(), "sex")
+    frame = metrics.breakdown(strata_warehouse, VIEWER, Filter(), "sex", **RULES_ONLY)
     gone = frame[frame["suppressed"].notna()]
     assert not gone.empty
     assert gone[["value", "numerator", "denominator", "ci_low", "ci_high", "p_value"]].isna().all().all()
@@ -511,7 +513,7 @@ def test_secondary_suppression_of_a_rate_uses_the_next_smallest_denominator(tmp_
         eng += [contact(f"{s}{i}", day(1)) for i in range(e)]
     con = build(tmp_path, AS_OF, schemes=[scheme(s) for s in "ABCD"], referrals=refs,
                 engagements=eng)
-    frame = metrics.breakdown(con, VIEWER, Filter(), "scheme", ["engaged", "engagement_rate"])
+    frame = metrics.breakdown(con, VIEWER, Filter(), "scheme", ["engaged", "engagement_rate"], **RULES_ONLY)
     rate = frame[frame["metric"] == "engagement_rate"].set_index("cell")["suppressed"]
     assert rate.to_dict() == {"A": "*", "B": "*", "C": None, "D": None}
     engaged = frame[frame["metric"] == "engaged"].set_index("cell")
@@ -526,9 +528,9 @@ def test_secondary_suppression_cannot_be_undone_through_the_same_cells_rate(tmp_
         eng += [contact(f"{s}{i}", day(1)) for i in range(e)]
     con = build(tmp_path, AS_OF, schemes=[scheme(s) for s in "ABCD"], referrals=refs,
                 engagements=eng)
-    total = summary(con, VIEWER)["engaged"].value
+    total = summary(con, VIEWER, **RULES_ONLY)["engaged"].value
     assert total == 30  # the total is shown
-    frame = metrics.breakdown(con, VIEWER, Filter(), "scheme", ["engaged", "engagement_rate"])
+    frame = metrics.breakdown(con, VIEWER, Filter(), "scheme", ["engaged", "engagement_rate"], **RULES_ONLY)
     known = {}
     for cell, part in frame.groupby("cell"):
         rows = part.set_index("metric")
@@ -815,7 +817,7 @@ def test_matched_comparison_rate_on_few_comparison_people_is_suppressed(tmp_path
     half = (diff.ci_high - diff.ci_low) / 2 / Z
     n_c = 0.25 / (half ** 2 - 0.25 / 12)  # se^2 = p_t(1-p_t)/N_t + p_c(1-p_c)/n_c
     assert n_c == pytest.approx(2)  # ...and the count is recoverable from the interval
-    viewer = summary(con, VIEWER)
+    viewer = summary(con, VIEWER, **RULES_ONLY)
     assert viewer["comparison_reoffending_rate"].suppressed == "*"  # the raw rate is protected
     assert viewer["participant_matched_rate"].suppressed is None  # 6 of 12: not small
     assert viewer["matched_comparison_rate"].suppressed == "*"

@@ -15,7 +15,7 @@ import pypdf
 import pytest
 
 import metrics
-from dashboard.display import fmt
+from dashboard.presentation import number as fmt
 from dashboard.report import build_files
 from dashboard.report.xlsx import FORMULA_TRIGGERS, neutralise
 from metrics import ANALYST, AccessScope, Filter, views

@@ -329,3 +329,16 @@ def test_bad_sample_has_an_unknown_column_a_formula_and_an_sql_string():
     assert "'; DROP TABLE referrals; --" in (BAD / "referrals.csv").read_text()
     manifest = json.loads((BAD / "manifest.json").read_text())
     assert manifest["as_of"] == "2025-12-31" and manifest["demo_pseudonym_key"]
+
+
+@pytest.mark.parametrize("folder", [DEMO, BAD])
+def test_committed_samples_are_sealed_byte_for_byte(folder):
+    import hashlib
+
+    from pipelines.pseudonym import read_seal
+
+    seal = read_seal(folder)
+    extract_files = sorted(p.name for p in folder.iterdir() if p.suffix == ".csv")
+    assert seal is not None and sorted(seal.files) == extract_files
+    for name, digest in seal.files.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest

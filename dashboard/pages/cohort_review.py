@@ -1,6 +1,6 @@
 import streamlit as st
 
-from dashboard import data, session
+from dashboard import data, display, session
 
 ctx = session.context()
 st.title("Cohort review")
@@ -8,17 +8,23 @@ st.caption("The current caseload by pseudonym, for the monthly cohort review: la
            "month against the scheme's target, the latest review decision, and who is missing contacts. "
            "Pseudonyms are keyed hashes: they never reveal a name or a police reference.")
 
+ignored = [label for name, label in (("pathways", "pathway"), ("sexes", "sex"), ("age_bands", "age band"),
+                                    ("needs", "primary need")) if getattr(ctx.filter, name)]
+if ignored:
+    st.info(f"The review lists people, so it ignores the {', '.join(ignored)} filter: only the scheme, "
+            "district and date filters apply here.", icon=":material/info:")
 review = data.detail(ctx.warehouse, "cohort_review", ctx.scope, ctx.filter)
 if review.empty:
     st.info("No open referrals for this selection.")
     st.stop()
-missing = int(review["missed_contacts_flag"].sum())
-stepped = int((review["latest_decision"] == "step_down").sum())
-escalated = int((review["latest_decision"] == "escalate").sum())
+# the counts go through the same disclosure control as every other page ("<5", perturbed)
+counts = display.counts_table(data.detail(ctx.warehouse, "cohort_review_counts", ctx.scope, ctx.filter),
+                              headings=False).iloc[0]
 left, middle, right = st.columns(3)
-left.metric("Open referrals in review", f"{len(review):,}", border=True)
-middle.metric("Flagged for missed contacts", f"{missing:,}", border=True)
-right.metric("Latest decision: step down / escalate", f"{stepped} / {escalated}", border=True)
+left.metric("Open referrals in review", counts["open_referrals"], border=True)
+middle.metric("Flagged for missed contacts", counts["flagged"], border=True)
+right.metric("Latest decision: step down / escalate", f"{counts['stepped_down']} / {counts['escalated']}",
+             border=True)
 
 only_flagged = st.toggle("Only people flagged for missed contacts", key="only_flagged")
 shown = review[review["missed_contacts_flag"]] if only_flagged else review

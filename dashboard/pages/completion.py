@@ -1,10 +1,12 @@
 import streamlit as st
 
-from dashboard import data, display, figures, session
+from dashboard import data, display, figures, presentation, session
+from metrics.catalogue import NEUTRAL_EXITS
 
 ctx = session.context()
 st.title("Completion and progression")
-st.caption("Completion leaves out neutral exits (transferred, moved away, deceased) and open referrals.")
+neutral = ", ".join(presentation.label(reason).lower() for reason in NEUTRAL_EXITS)
+st.caption(f"Completion leaves out neutral exits ({neutral}) and open referrals.")
 
 results = data.summary(ctx.warehouse, ctx.scope, ctx.filter)
 display.tiles(results, ["completion_rate", "retention_beyond_planned_rate", "stepped_down", "escalated",

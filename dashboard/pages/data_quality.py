@@ -1,6 +1,6 @@
 import streamlit as st
 
-from dashboard import data, figures, session
+from dashboard import data, display, figures, session
 
 ctx = session.context()
 st.title("Data quality")
@@ -9,13 +9,13 @@ st.caption("What each ingest loaded and what it quarantined. Quarantined rows ar
 
 quality = data.detail(ctx.warehouse, "data_quality", ctx.scope, ctx.filter)
 st.subheader("Rows per extract")
-st.dataframe(quality["extracts"], hide_index=True)
+st.dataframe(display.counts_table(quality["extracts"]), hide_index=True)
 if not quality["quarantine"].empty:
     st.plotly_chart(figures.figure_counts(quality["quarantine"], "file", "rows", "Quarantined rows by file and reason",
                                           "rows", colour="reason"), key="quarantine")
     st.subheader("Quarantined rows")
-    st.dataframe(quality["quarantine_rows"], hide_index=True)
+    st.dataframe(display.counts_table(quality["quarantine_rows"]), hide_index=True)
 else:
     st.success("No rows are quarantined.")
 st.subheader("Ingest runs")
-st.dataframe(quality["ingest_log"], hide_index=True)
+st.dataframe(display.counts_table(quality["ingest_log"]), hide_index=True)

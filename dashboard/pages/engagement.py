@@ -18,7 +18,8 @@ targets = data.detail(ctx.warehouse, "scheme_targets", ctx.scope, ctx.filter)
 left.plotly_chart(figures.figure_value_by_cohort(display.cells(by_scheme, "median_contacts_per_month"),
                                                  "Attended contacts per month (median) against target",
                                                  "Scheme", "contacts per month", targets), key="per_month")
-right.plotly_chart(figures.figure_rate_by_cohort(display.cells(by_scheme, "contact_target_met_rate"),
+with_target = set(targets["label"])
+right.plotly_chart(figures.figure_rate_by_cohort(display.cells(by_scheme, "contact_target_met_rate", with_target),
                                                  "Share meeting the scheme's contact target", "Scheme"),
                    key="target")
 

@@ -19,6 +19,7 @@ else:
                          var_name="outcome", value_name="referrals")
     st.plotly_chart(figures.figure_counts(long, "agency_type", "referrals", "Onward referrals by agency type",
                                           "onward referrals", colour="outcome"), key="agencies")
+    st.caption("Funded places: education, training and employment places paid for by the scheme.")
     st.dataframe(display.counts_table(agencies), hide_index=True)
 
 display.compare_by(ctx, ["onward_referral_rate", "onward_acceptance_rate", "pathway_uptake_rate"], key="onward")

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from dashboard import data, display, figures, session
+from dashboard import data, display, figures, presentation, session
 
 ctx = session.context()
 st.title("Overview")
@@ -12,10 +12,10 @@ display.tiles(results, ["referrals", "engagement_rate", "attendance_rate", "comp
 
 left, right = st.columns(2)
 with left:
-    stages = [("Referred", results["referrals"].value), ("Engaged", results["engaged"].value),
-              ("Completed", results["completion_rate"].numerator)]
-    st.plotly_chart(figures.figure_funnel(stages), key="funnel")
-    st.caption("Completed: exits recorded as completed. " + display.detail_line(results["completion_rate"]))
+    st.plotly_chart(figures.figure_funnel(presentation.funnel_stages(results)), key="funnel")
+    st.caption("Engaged: referrals with at least one attended contact, of all referred. Completed: exits "
+               "recorded as completed, of the exits counted toward completion (transfers, moves and deaths, "
+               "and open referrals, are left out), as in the completion tile.")
 with right:
     trend = data.breakdown(ctx.warehouse, ctx.scope, ctx.filter, "intake_quarter", ["completion_rate"])
     st.plotly_chart(figures.figure_trend(display.cells(trend, "completion_rate"),

@@ -2,6 +2,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, display, figures, session
+from metrics import BY_ID
 
 ctx = session.context()
 st.title("Scheme comparison")
@@ -31,7 +32,7 @@ else:
 left, right = st.columns(2)
 for column, metric_id in ((left, "cost_per_referral"), (right, "cost_per_completion")):
     column.plotly_chart(figures.figure_value_by_cohort(display.cells(costs, metric_id),
-                                                       display.CATALOGUE[metric_id].title, "Scheme", "£"),
+                                                       BY_ID[metric_id].title, "Scheme", "£"),
                         key=metric_id)
 
 display.compare_by(ctx, ["completion_rate", "engagement_rate"], key="schemes")

@@ -62,9 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Imported once the arguments are known good: --help and mistakes answer at once.
     import duckdb
-    import streamlit.logger
 
-    streamlit.logger.set_log_level("error")  # the dashboard's modules cache with streamlit; no runtime here
     from dashboard import audit
     from dashboard.report import build_files, role_words
     from dashboard.viewer import Viewer

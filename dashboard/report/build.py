@@ -16,8 +16,8 @@ import pandas as pd
 
 import metrics
 from dashboard import narrative
-from metrics import AccessScope, Filter, MetricValue, views
-from metrics.disclosure import count_mark
+from dashboard.presentation import Situation
+from metrics import AccessScope, Filter, MetricValue, cellkey, disclosure, views
 
 TITLE = "Diversion Outcomes: board report"
 
@@ -65,6 +65,7 @@ class ReportData:
     funnel_plot: dict
     cost_by_scheme: pd.DataFrame
     data_quality: dict[str, pd.DataFrame] | None  # None outside the analyst role
+    situation: Situation  # why an empty measure is empty (no target, too early...)
     k: int = metrics.DEFAULT_K
     title: str = TITLE
 
@@ -110,12 +111,8 @@ class ReportData:
 
     @property
     def suppression_note(self) -> str:
-        return (f"Disclosure control is applied to every export, whatever the role of the person exporting: "
-                f"counts from 1 to {self.k - 1} are shown as {count_mark(self.k)}; a rate whose numerator or "
-                f"denominator is from 1 to {self.k - 1} is shown as * (with its interval); where a breakdown "
-                "would let a suppressed cell be worked out from the total, the next smallest cell is "
-                "suppressed too. Zeros are shown. Suppressed numbers are removed before the file is made, "
-                "not hidden by formatting.")
+        return ("Disclosure control is applied to every export, whatever the role of the person exporting. "
+                + cellkey.rules_text(self.k))
 
     @property
     def comparison_sentences(self) -> list[str]:
@@ -130,8 +127,10 @@ def role_words(scope: AccessScope, how: str | None = None) -> str:
 def collect(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter, *, generated_by: str,
             generated_at: dt.datetime | None = None) -> ReportData:
     """Run every metrics call the report needs, once, with disclosure control on (the
-    default threshold k = metrics.DEFAULT_K, as the pages use)."""
+    default threshold k = metrics.DEFAULT_K, as the pages use). A board report covers whole
+    quarters: its dates are widened to them, and the report says which it used."""
     k = metrics.DEFAULT_K
+    flt = disclosure.coarsen(flt, "quarter")
     info = metrics.warehouse_info(con)
     options = views.filter_options(con, scope)
     breakdowns = {by: metrics.breakdown(con, scope, flt, by, k=k, suppress=True) for by in DIMENSIONS}
@@ -151,5 +150,5 @@ def collect(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter, *, 
         onward_by_agency=views.onward_by_agency(con, scope, flt, suppress=True),
         funnel_plot=views.completion_funnel_plot(con, scope, flt, suppress=True),
         cost_by_scheme=views.cost_by_scheme(con, scope, flt, suppress=True),
-        data_quality=quality, k=k,
+        data_quality=quality, k=k, situation=Situation(**views.selection_facts(con, scope, flt)),
     )

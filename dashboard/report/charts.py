@@ -18,8 +18,9 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import display, figures
+from dashboard import figures, presentation
 from dashboard.report.build import DIMENSIONS, ReportData
+from metrics import BY_ID
 
 BROWSER_START_TIMEOUT = 120  # s; a loaded machine can be slow to start Chromium
 FULL_WIDTH = 660  # px at 96 dpi: the A4 text block (174 mm)
@@ -91,25 +92,25 @@ def build_charts(data: ReportData) -> dict[str, Chart]:
     results = data.summary
     charts: dict[str, Chart] = {}
 
-    stages = [("Referred", results["referrals"].value), ("Engaged", results["engaged"].value),
-              ("Completed", results["completion_rate"].numerator)]
-    if any(value for _, value in stages):
+    stages = presentation.funnel_stages(results)
+    if any(value for _, value, _ in stages):
         charts["funnel"] = Chart(figures.figure_funnel(stages), HALF_WIDTH,
-                                 "Completed: exits recorded as completed.")
+                                 "Engaged: of all referred. Completed: of the exits counted toward completion, "
+                                 "as in the completion rate.")
 
-    quarters = display.cells(data.breakdowns["intake_quarter"], "completion_rate")
+    quarters = presentation.cohort_cells(data.breakdowns["intake_quarter"], "completion_rate")
     if quarters["value"].notna().any():
         charts["trend_completion"] = Chart(figures.figure_trend(quarters, "Completion rate by intake quarter"),
                                            caption="Shaded: 95% interval. Gaps: no exits yet, or suppressed.")
-    quarters = display.cells(data.breakdowns["intake_quarter"], "engagement_rate")
+    quarters = presentation.cohort_cells(data.breakdowns["intake_quarter"], "engagement_rate")
     if quarters["value"].notna().any():
         charts["trend_engagement"] = Chart(figures.figure_trend(quarters, "Engagement rate by intake quarter"))
 
     schemes = data.breakdowns["scheme"]
     for metric_id in ("engagement_rate", "completion_rate", "reoffending_rate"):
-        cells = display.cells(schemes, metric_id)
+        cells = presentation.cohort_cells(schemes, metric_id)
         if not cells.empty:
-            title = display.CATALOGUE[metric_id].title + " by scheme"
+            title = BY_ID[metric_id].title + " by scheme"
             charts[f"scheme_{metric_id}"] = Chart(figures.figure_rate_by_cohort(cells, title, DIMENSIONS["scheme"]))
 
     funnel = data.funnel_plot

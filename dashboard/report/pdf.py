@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
+from dashboard import presentation
 from dashboard.report import present
 from dashboard.report.build import (
     COMPARISON_IDS, DIMENSIONS, HEADLINE_IDS, REOFFENDING_IDS, SCHEME_TABLE_IDS, SUPPORT_IDS, ReportData,
@@ -40,10 +41,10 @@ def html(data: ReportData, svgs: dict[str, str], captions: dict[str, str] | None
               for key, svg in svgs.items()}
     return environment.get_template("report.html").render(
         data=data, charts=charts,
-        headline=present.lines(data.summary, HEADLINE_IDS),
-        support=present.lines(data.summary, SUPPORT_IDS),
-        reoffending=present.lines(data.summary, REOFFENDING_IDS),
-        comparison=present.lines(data.summary, COMPARISON_IDS),
+        headline=present.lines(data.summary, HEADLINE_IDS, data.situation),
+        support=present.lines(data.summary, SUPPORT_IDS, data.situation),
+        reoffending=present.lines(data.summary, REOFFENDING_IDS, data.situation),
+        comparison=present.lines(data.summary, COMPARISON_IDS, data.situation),
         sentences=data.comparison_sentences,
         schemes=_scheme_table(data),
         cohort_label=DIMENSIONS["scheme"],
@@ -100,8 +101,7 @@ def _quality_tables(data: ReportData) -> dict | None:
     def rows(frame: pd.DataFrame, columns: list[str]) -> list[list[str]]:
         return [[cell(v) for v in row] for row in frame[columns].itertuples(index=False)]
 
-    quarantine = data.data_quality["quarantine"].assign(
-        reason=lambda f: f["reason"].astype(str).str.replace("_", " "))
+    quarantine = data.data_quality["quarantine"].assign(reason=lambda f: f["reason"].map(presentation.label))
     return {
         "extracts": rows(data.data_quality["extracts"],
                          ["extract", "file", "rows_read", "rows_loaded", "rows_quarantined"]),

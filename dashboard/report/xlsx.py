@@ -18,7 +18,8 @@ import math
 import pandas as pd
 import xlsxwriter
 
-from dashboard.display import FLAG_TEXT
+from dashboard import presentation
+from dashboard.presentation import FLAG_TEXT, Situation
 from dashboard.report.build import COMPARISON_IDS, DIMENSIONS, HEADLINE_IDS, REOFFENDING_IDS, ReportData
 from metrics import BY_ID, MetricValue
 from metrics.catalogue import CATALOGUE
@@ -28,17 +29,8 @@ WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "str
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_WIDTH = 10  # characters: a number column is at least this wide
 
-NUMBER_FORMATS = {
-    "share": "0.0%",
-    "gbp": "£#,##0",
-    "count": "#,##0",
-    "days": "0.0",
-    "ratio": "0.00",
-    "change": "+0.0%;-0.0%;0.0%",
-    "p_value": '[<0.001]"<0.001";0.000',
-}
-# Measures whose value reads better in another format than their catalogue unit.
-VALUE_FORMAT = {"pre_post_change": "change", "rate_difference": "change"}
+# Number formats by presentation unit: a cell shows the same text as the page.
+NUMBER_FORMATS = presentation.EXCEL_FORMATS
 
 
 def neutralise(text: str) -> str:
@@ -128,23 +120,27 @@ MEASURE_COLUMNS = ["id", "measure", "value", "numerator", "denominator", "ci_low
                    "flags", "suppressed"]
 
 
-def _value_cells(sheet: SafeSheet, row: int, col: int, value: MetricValue) -> None:
+def _value_cells(sheet: SafeSheet, row: int, col: int, value: MetricValue,
+                 results: dict[str, MetricValue] | None = None, situation: Situation = Situation()) -> None:
     """value, numerator, denominator, ci_low, ci_high, p_value, flags, suppressed from `col` on:
-    only the fields this measure carries (the CLI contract's keys), markers for suppressed values."""
+    only the fields this measure carries (the CLI contract's keys); a value with no figure gets
+    its empty state's words (the page's), and a suppressed one its marker in `suppressed` too."""
     metric = BY_ID[value.id]
     keys = metric.json_keys()
-    unit = VALUE_FORMAT.get(value.id, metric.unit)
-    if value.suppressed:
-        sheet.text(row, col, value.suppressed, "marker")
-        sheet.text(row, col + 7, value.suppressed)
+    unit = presentation.unit_of(value.id)
+    state = presentation.state_of(value, results, situation)
+    if state is not None:
+        sheet.text(row, col, state.words, "marker")
+        if value.suppressed:
+            sheet.text(row, col + 7, value.suppressed)
         return
-    sheet.number(row, col, value.value, unit)
+    sheet.number(row, col, presentation.excel_value(value.value, unit), unit)
     if "numerator" in keys:
-        sheet.number(row, col + 1, value.numerator, "gbp" if metric.unit == "gbp" else "count")
+        sheet.number(row, col + 1, value.numerator, "money" if metric.unit == "gbp" else "count")
         sheet.number(row, col + 2, value.denominator, "count")
     if "ci_low" in keys:
-        sheet.number(row, col + 3, value.ci_low, unit)
-        sheet.number(row, col + 4, value.ci_high, unit)
+        sheet.number(row, col + 3, presentation.excel_value(value.ci_low, unit), unit)
+        sheet.number(row, col + 4, presentation.excel_value(value.ci_high, unit), unit)
     if "p_value" in keys:
         sheet.number(row, col + 5, value.p_value, "p_value")
     sheet.text(row, col + 6, ", ".join(value.flags or ()))
@@ -180,13 +176,15 @@ def _summary(sheet: SafeSheet, data: ReportData) -> None:
         row += 1
         value = data.summary[metric_id]
         metric = BY_ID[metric_id]
+        unit = presentation.unit_of(metric_id)
         sheet.text(row, 0, metric.title)
-        if value.suppressed:
-            sheet.text(row, 1, value.suppressed, "marker")
+        state = presentation.state_of(value, data.summary, data.situation)
+        if state is not None:
+            sheet.text(row, 1, state.words, "marker")
             continue
-        sheet.number(row, 1, value.value, metric.unit)
-        sheet.number(row, 2, value.ci_low, metric.unit)
-        sheet.number(row, 3, value.ci_high, metric.unit)
+        sheet.number(row, 1, presentation.excel_value(value.value, unit), unit)
+        sheet.number(row, 2, presentation.excel_value(value.ci_low, unit), unit)
+        sheet.number(row, 3, presentation.excel_value(value.ci_high, unit), unit)
         if metric.ratio:
             sheet.number(row, 4, value.numerator, "count")
             sheet.number(row, 5, value.denominator, "count")
@@ -202,7 +200,7 @@ def _measures(sheet: SafeSheet, data: ReportData) -> None:
         sheet.text(row, 0, metric_id)
         sheet.text(row, 1, metric.title)
         sheet.text(row, 2, metric.group)
-        _value_cells(sheet, row, 3, value)
+        _value_cells(sheet, row, 3, value, data.summary, data.situation)
     sheet.sheet.autofilter(0, 0, len(data.summary), len(MEASURE_COLUMNS))
     sheet.finish(max_width=45)
 
@@ -215,7 +213,7 @@ def _breakdowns(sheet: SafeSheet, data: ReportData) -> None:
             row += 1
             sheet.text(row, 0, DIMENSIONS[by])
             sheet.text(row, 1, cell.cell)
-            sheet.text(row, 2, cell.label)
+            sheet.text(row, 2, presentation.label(cell.label))
             sheet.text(row, 3, cell.metric)
             sheet.text(row, 4, BY_ID[cell.metric].title)
             value = MetricValue(cell.metric, *(_none(getattr(cell, c)) for c in
@@ -242,7 +240,7 @@ def _comparison(sheet: SafeSheet, data: ReportData) -> None:
         row += 1
         sheet.text(row, 0, metric_id)
         sheet.text(row, 1, BY_ID[metric_id].title)
-        _value_cells(sheet, row, 2, data.summary[metric_id])
+        _value_cells(sheet, row, 2, data.summary[metric_id], data.summary, data.situation)
     row += 2
     sheet.text(row, 0, "Time to first proven reoffence (Kaplan–Meier)", "title")
     row += 1

@@ -8,6 +8,7 @@ SELECT
     person_id,
     index_date,
     false AS participant,
+    (SELECT k.record_key::INTEGER FROM record_keys AS k WHERE k.person_id = index.person_id) AS record_key,
     index_row.sex,
     index_row.age_band,
     index_row.primary_need,
@@ -32,4 +33,4 @@ FROM (
       AND (len($age_bands::VARCHAR[]) = 0 OR list_contains($age_bands::VARCHAR[], c.age_band))
       AND (len($needs::VARCHAR[]) = 0 OR list_contains($needs::VARCHAR[], c.primary_need))
     GROUP BY c.person_id
-)
+) AS index

@@ -52,9 +52,10 @@ funded AS (
 ),
 
 range_referrals AS (
-    SELECT r.scheme_id, r.referral_id
+    SELECT r.scheme_id, r.referral_id, k.record_key::INTEGER AS record_key
     FROM referrals AS r
     JOIN cost_schemes AS cs ON cs.scheme_id = r.scheme_id AND cs.visible
+    JOIN record_keys AS k ON k.person_id = r.person_id
     WHERE ($date_from::DATE IS NULL OR r.referral_date >= $date_from::DATE)
       AND ($date_to::DATE IS NULL OR r.referral_date <= $date_to::DATE)
 ),
@@ -63,7 +64,10 @@ counted AS (
     SELECT
         rr.scheme_id,
         count(*) AS referrals,
-        count(*) FILTER (WHERE x.exit_reason = 'completed') AS completions
+        count(*) FILTER (WHERE x.exit_reason = 'completed') AS completions,
+        -- cell keys (metrics/cellkey.py): summed over schemes by metrics/cost.py
+        sum(rr.record_key) AS referrals__key,
+        coalesce(sum(rr.record_key) FILTER (WHERE x.exit_reason = 'completed'), 0) AS completions__key
     FROM range_referrals AS rr
     LEFT JOIN exits AS x ON x.referral_id = rr.referral_id
     GROUP BY rr.scheme_id
@@ -76,6 +80,8 @@ final AS (
         funded.prorated_funding_gbp,
         coalesce(counted.referrals, 0) AS referrals,
         coalesce(counted.completions, 0) AS completions,
+        coalesce(counted.referrals__key, 0) AS referrals__key,
+        coalesce(counted.completions__key, 0) AS completions__key,
         CASE WHEN cs.visible THEN 0 ELSE 1 END AS schemes_outside_scope
     FROM cost_schemes AS cs
     LEFT JOIN funded USING (scheme_id)

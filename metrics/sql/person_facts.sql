@@ -4,6 +4,7 @@ SELECT
     p.grp,
     p.cell,
     p.participant,
+    p.record_key,
     p.sex,
     p.age_band,
     p.primary_need,

@@ -6,6 +6,7 @@ SELECT
     {cell} AS cell,
     r.referral_id,
     r.person_id,
+    r.record_key::INTEGER AS record_key,
     r.referral_date,
     r.sex,
     r.age_band,

@@ -8,6 +8,7 @@ SELECT
     person_id,
     index_date,
     participant,
+    record_key,
     index_referral.sex,
     index_referral.age_band,
     index_referral.primary_need,
@@ -20,6 +21,7 @@ FROM (
         r.person_id,
         min(r.referral_date) AS index_date,
         bool_or(r.engaged) AS participant,
+        any_value(r.record_key) AS record_key,  -- the person's, on each of their referrals
         -- one arg_min of a struct: much cheaper than one per attribute
         arg_min({'sex': r.sex, 'age_band': r.age_band, 'primary_need': r.primary_need,
                  'reoffences': r.reoffences, 'prior_offences': r.prior_offences,

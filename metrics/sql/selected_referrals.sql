@@ -1,7 +1,9 @@
 -- Referrals inside the access scope (force, district) that pass the filter.
 -- metrics.md "Selection": rows are filtered first; "earliest" later means among these.
-SELECT r.*
+-- record_key: the person's cell-key record key (metrics/cellkey.py).
+SELECT r.*, k.record_key
 FROM referrals AS r
+JOIN record_keys AS k ON k.person_id = r.person_id
 WHERE ($scope_forces::VARCHAR[] IS NULL OR list_contains($scope_forces::VARCHAR[], r.force))
   AND ($scope_districts::VARCHAR[] IS NULL OR list_contains($scope_districts::VARCHAR[], r.district))
   AND (len($schemes::VARCHAR[]) = 0 OR list_contains($schemes::VARCHAR[], r.scheme_id))

@@ -1,4 +1,5 @@
 -- Time to first proven reoffence, as a frequency table per group and cell.
-SELECT grp, cell, participant, km_time, km_event, count(*) AS people
+-- key_sum: the people's record keys summed, for the cell-key perturbed curve (metrics/cellkey.py)
+SELECT grp, cell, participant, km_time, km_event, count(*) AS people, sum(record_key) AS key_sum
 FROM person_facts
 GROUP BY ALL

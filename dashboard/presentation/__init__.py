@@ -1,0 +1,10 @@
+"""The presentation layer: between metrics/ and its four outlets (pages, the PDF, the
+spreadsheet and the command line's table). It knows units, labels and the empty states,
+and imports no Streamlit, so every outlet words a figure the same way."""
+
+from dashboard.presentation.labels import column, label
+from dashboard.presentation.units import EXCEL_FORMATS, MINUS, excel_value, interval, number, unit_of
+from dashboard.presentation.values import FLAG_TEXT, Shown, Situation, State, cell, cohort_cells, funnel_stages, show, state_of
+
+__all__ = ["EXCEL_FORMATS", "FLAG_TEXT", "MINUS", "Shown", "Situation", "State", "cell", "cohort_cells", "column", "funnel_stages",
+           "excel_value", "interval", "label", "number", "show", "state_of", "unit_of"]
