@@ -246,7 +246,19 @@ def rules_text(k: int = DEFAULT_K) -> str:
             "cell is suppressed too. Zeros are shown. Suppressed numbers are removed before anything is "
             f"shown or written, not hidden by formatting. A selection (or a breakdown cell) of fewer than "
             f"{MIN_PEOPLE} people shows no figures. Dates cover whole months on the pages and whole "
-            "quarters in board reports. " + describe())
+            "quarters in board reports (financial quarters: a financial year is four of them). " + describe()
+            + " " + KEPT_RULES)
+
+
+# Which suppression the perturbation makes redundant, and what is kept (the issue asked us
+# to write it down): none is dropped.
+KEPT_RULES = (
+    "With the perturbation, primary and secondary suppression are both kept; none is dropped. Primary "
+    "suppression stays because the table does not perturb counts 1 to 4 (a perturbed 1 would still be "
+    "nearly one person). Secondary suppression in breakdowns would be redundant against exact recovery "
+    "(a total minus its perturbed parts is off by up to the sum of their adjustments), but it is kept: "
+    "with few cells the attacker's candidate values for a hidden cell of 1 to 4 are narrow, and it costs "
+    "only a cell.")
 
 
 def describe() -> str:

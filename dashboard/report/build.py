@@ -16,6 +16,7 @@ import pandas as pd
 
 import metrics
 from dashboard import narrative
+from dashboard import presentation
 from dashboard.presentation import Situation
 from metrics import AccessScope, Filter, MetricValue, cellkey, disclosure, views
 
@@ -106,7 +107,7 @@ class ReportData:
         for label, values in (("Pathway", self.filter.pathways), ("Primary need", self.filter.needs),
                               ("Sex", self.filter.sexes), ("Age band", self.filter.age_bands)):
             if values:
-                out.append((label, ", ".join(v.replace("_", " ") for v in values)))
+                out.append((label, ", ".join(presentation.label(v) for v in values)))
         return out
 
     @property
