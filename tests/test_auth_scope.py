@@ -185,8 +185,7 @@ def test_the_cohort_review_lists_only_the_commanders_district(warehouse, policy_
     oxford_open = con.execute("select count(*) from referrals r where district = ? and not exists "
                               "(select 1 from exits x where x.referral_id = r.referral_id)", [DISTRICT]).fetchone()[0]
     assert len(review) == oxford_open > 0
-    if "district" in review:
-        assert set(review["district"]) == {DISTRICT}
+    assert set(review["District"]) == {DISTRICT}
 
 
 @pytest.mark.parametrize("query", [

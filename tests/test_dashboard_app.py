@@ -123,8 +123,8 @@ def test_the_cohort_review_lists_open_referrals_by_pseudonym(app, warehouse):
     review = app.dataframe[0].value
     open_referrals = metrics.summary(cursor(warehouse), ANALYST, Filter())["open_referrals"].value
     assert len(review) == open_referrals
-    assert review["pseudonym"].str.fullmatch(r"[0-9a-f]{12}").all()
-    assert not review["pseudonym"].str.startswith("P").any()
+    assert review["Person (pseudonym)"].str.fullmatch(r"[0-9a-f]{12}").all()
+    assert not review["Person (pseudonym)"].str.startswith("P").any()
 
 
 def test_the_demo_banner_says_the_data_is_synthetic(app):

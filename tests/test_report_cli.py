@@ -106,3 +106,23 @@ def test_no_file_is_written_when_the_export_cannot_be_audited(tiny, tmp_path):
     result = run("--warehouse", str(tiny), "--xlsx", str(out), audit_log=unwritable)
     assert result.returncode == 3 and "cannot write the audit log" in result.stderr
     assert not out.exists() and not list(tmp_path.glob(".board.xlsx*"))
+
+
+def test_the_report_command_line_never_imports_streamlit(tiny, tmp_path):
+    """The PDF and spreadsheet come from the presentation layer, which imports no Streamlit:
+    the whole command, files written, leaves no streamlit module loaded."""
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['dashboard.report', '--warehouse', {str(tiny)!r}, '--pdf', {str(tmp_path / 'b.pdf')!r},"
+        f" '--xlsx', {str(tmp_path / 'b.xlsx')!r}]\n"
+        "try:\n"
+        "    runpy.run_module('dashboard.report', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit as done:\n"
+        "    assert not done.code, done.code\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OUTCOMES_AUDIT_LOG": str(tmp_path / "audit.log")}
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "b.pdf").read_bytes().startswith(b"%PDF") and (tmp_path / "b.xlsx").stat().st_size
+    assert result.stdout.splitlines()[-1] == "LOADED []"

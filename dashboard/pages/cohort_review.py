@@ -1,6 +1,6 @@
 import streamlit as st
 
-from dashboard import data, display, session
+from dashboard import data, display, presentation, session
 
 ctx = session.context()
 st.title("Cohort review")
@@ -28,22 +28,13 @@ right.metric("Latest decision: step down / escalate", f"{counts['stepped_down']}
 
 only_flagged = st.toggle("Only people flagged for missed contacts", key="only_flagged")
 shown = review[review["missed_contacts_flag"]] if only_flagged else review
+COLUMNS = ["pseudonym", "missed_contacts_flag", "scheme", "district", "referral_date", "last_contact",
+           "days_since_last_contact", "contacts_this_month", "target_per_month", "last_review", "latest_decision"]
+DATES = ("referral_date", "last_contact", "last_review")
 st.dataframe(
-    shown, hide_index=True,
-    column_order=["pseudonym", "missed_contacts_flag", "scheme", "district", "referral_date", "last_contact",
-                  "days_since_last_contact", "contacts_this_month", "target_per_month", "last_review",
-                  "latest_decision"],
+    shown[COLUMNS].rename(columns=presentation.column), hide_index=True,
     column_config={
-        "pseudonym": st.column_config.TextColumn("Person (pseudonym)"),
-        "scheme": st.column_config.TextColumn("Scheme"),
-        "district": st.column_config.TextColumn("District"),
-        "referral_date": st.column_config.DateColumn("Referred", format="D MMM YYYY"),
-        "last_contact": st.column_config.DateColumn("Last attended contact", format="D MMM YYYY"),
-        "last_review": st.column_config.DateColumn("Last review", format="D MMM YYYY"),
-        "latest_decision": st.column_config.TextColumn("Latest review decision"),
-        "days_since_last_contact": st.column_config.NumberColumn("Days since last attended contact"),
-        "contacts_this_month": st.column_config.NumberColumn("Attended this month"),
-        "target_per_month": st.column_config.NumberColumn("Target per month"),
-        "missed_contacts_flag": st.column_config.CheckboxColumn("Missing contacts"),
+        **{presentation.column(name): st.column_config.DateColumn(format="D MMM YYYY") for name in DATES},
+        presentation.column("missed_contacts_flag"): st.column_config.CheckboxColumn(),
     },
 )

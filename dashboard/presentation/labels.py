@@ -70,6 +70,17 @@ COLUMNS = {
     "rows": "Rows",
     "line": "Line",
     "raw_values": "Values as sent",
+    # the cohort review
+    "pseudonym": "Person (pseudonym)",
+    "missed_contacts_flag": "Missing contacts",
+    "district": "District",
+    "referral_date": "Referred",
+    "last_contact": "Last attended contact",
+    "days_since_last_contact": "Days since last attended contact",
+    "contacts_this_month": "Attended this month",
+    "target_per_month": "Target per month",
+    "last_review": "Last review",
+    "latest_decision": "Latest review decision",
 }
 
 

@@ -1,0 +1,85 @@
+"""What a person reads on every page, in the real browser: plain words, never a raw code.
+
+For the analyst and a district commander, every page their role has is opened from the
+sidebar (as a person does), and its visible text (tiles, chart labels, captions; tables are
+drawn on a canvas, so tests/test_words_app.py reads them) is read: no snake_case code outside Definitions (where metric ids are shown as ids), no
+"p = <", and in the analyst's unsuppressed view no "suppressed" except inside a sentence
+that explains the rule.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.pages_catalogue import pages_for
+from tests.browser import ARTIFACTS, PATIENCE, choose, chromium, new_page, streamlit_server, wait_for_app
+from tests.dashboard_fixtures import app_env, build_demo_warehouse
+from tests.words import problems
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    warehouse = build_demo_warehouse(tmp_path_factory.mktemp("words"))
+    with streamlit_server(app_env(warehouse)) as url, chromium() as browser:
+        yield url, browser
+
+
+def visible_text(page) -> str:
+    """The text a person can see: the page and the sidebar, chart text (SVG) included."""
+    return page.evaluate("""() => {
+        // Material icons are ligatures of their names ("keyboard_arrow_right"): drawn, not read
+        const icons = Array.from(document.querySelectorAll('[data-testid=stIconMaterial], [data-testid$=Icon], [data-testid=stAlertDynamicIcon]'));
+        icons.forEach(i => { i.dataset.display = i.style.display; i.style.display = 'none'; });
+        const parts = [document.querySelector('[data-testid=stMain]'),
+                       document.querySelector('[data-testid=stSidebar]')].filter(Boolean).map(e => e.innerText);
+        for (const t of document.querySelectorAll('.js-plotly-plot svg text')) {
+            if (t.checkVisibility()) parts.push(t.textContent);
+        }
+        icons.forEach(i => { i.style.display = i.dataset.display; });
+        return parts.join('\\n');
+    }""")
+
+
+def read_every_page(page, role: str) -> dict[str, str]:
+    texts = {}
+    for spec in pages_for(role):
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=spec.title).click()
+        page.get_by_role("heading", name=spec.title).first.wait_for(timeout=PATIENCE)
+        wait_for_app(page)
+        page.wait_for_timeout(800)  # plotly draws after the script has finished
+        texts[spec.title] = visible_text(page)
+        page.screenshot(path=str(ARTIFACTS / f"words-{role}-{spec.url_path}.png"), full_page=True)
+    return texts
+
+
+def test_the_analyst_reads_plain_words_on_every_page(server):
+    url, browser = server
+    page = new_page(browser, viewport={"width": 1440, "height": 1000})
+    try:
+        page.goto(url)
+        wait_for_app(page)
+        texts = read_every_page(page, "analyst")
+    finally:
+        page.context.close()
+    assert len(texts) == len(pages_for("analyst"))
+    found = problems(texts, unsuppressed=True)
+    assert not found, "\n".join(found)
+
+
+def test_a_district_commander_reads_plain_words_on_every_page(server):
+    url, browser = server
+    page = new_page(browser, viewport={"width": 1440, "height": 1000})
+    try:
+        page.goto(url)
+        wait_for_app(page)
+        page.get_by_text("Preview as role").click(timeout=PATIENCE)
+        choose(page, "Role", "District commander")
+        wait_for_app(page)
+        texts = read_every_page(page, "district_commander")
+    finally:
+        page.context.close()
+    assert len(texts) == len(pages_for("district_commander"))
+    found = problems(texts, unsuppressed=False)
+    assert not found, "\n".join(found)
