@@ -66,6 +66,13 @@ def test_the_analyst_reads_plain_words_on_every_page(server):
     assert len(texts) == len(pages_for("analyst"))
     found = problems(texts, unsuppressed=True)
     assert not found, "\n".join(found)
+    # the demo's own readings: schemes without a contact target say so, the funnel's completed
+    # stage says what it is a share of (the completion tile's base), the difference of two
+    # rates is in points and the change in offending a percentage
+    assert "no target" in texts["Engagement"]
+    assert "Completed" in texts["Overview"] and "of exits counted" in texts["Overview"]
+    assert "\u22127.5 points" in texts["Reoffending and comparison"]
+    assert "\u221245%" in texts["Reoffending and comparison"]
 
 
 def test_a_district_commander_reads_plain_words_on_every_page(server):
