@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from metrics import AccessScope
+from metrics.scope import Role
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_AUDIT_LOG = ROOT / "data" / "audit.log"
@@ -33,12 +34,12 @@ POLICY_ENV = "OUTCOMES_ACCESS_POLICY"
 AUDIT_LOG_ENV = "OUTCOMES_AUDIT_LOG"
 ALLOW_LOCAL_ENV = "OUTCOMES_ALLOW_UNAUTHENTICATED_LOCAL"
 
-ROLES = ("analyst", "commissioner", "district_commander", "viewer")
+ROLES = tuple(str(role) for role in Role)
 # Which keys each role's entry takes; `force`/`districts` outside this table are an error,
 # so a policy can never look narrower than it is.
-REQUIRED = {"analyst": (), "commissioner": ("force",), "district_commander": ("force", "districts"),
-            "viewer": ("force",)}
-OPTIONAL = {"analyst": (), "commissioner": (), "district_commander": (), "viewer": ("districts",)}
+REQUIRED = {Role.ANALYST: (), Role.COMMISSIONER: ("force",), Role.DISTRICT_COMMANDER: ("force", "districts"),
+            Role.VIEWER: ("force",)}
+OPTIONAL = {Role.ANALYST: (), Role.COMMISSIONER: (), Role.DISTRICT_COMMANDER: (), Role.VIEWER: ("districts",)}
 ENTRY_KEYS = {"email", "role", "force", "districts", "note"}
 
 # The [auth] keys st.login needs for the default provider (streamlit/auth_util.py).
@@ -183,7 +184,7 @@ def _grant(email: str, entry: Mapping, where: str) -> Grant:
         if key not in given:
             raise PolicyError(f"{where} ({email}): a {role} needs `{key}`")
     for key in given - set(REQUIRED[role]) - set(OPTIONAL[role]):
-        explain = "an analyst sees every force" if role == "analyst" else f"a {role} covers the whole force"
+        explain = "an analyst sees every force" if role == Role.ANALYST else f"a {role} covers the whole force"
         raise PolicyError(f"{where} ({email}): `{key}` does not apply ({explain}); remove it")
     force = entry.get("force")
     if force is not None and (not isinstance(force, str) or not force.strip()):

@@ -47,10 +47,10 @@ from dashboard.revocation import SignIn
 from dashboard.viewer import Viewer
 from dashboard.warehouse import WarehouseFile, open_read_only
 from metrics import ANALYST
+from metrics import views
+from metrics.scope import ROLE_LABELS, Role
 
 LOG = logging.getLogger(__name__)
-ROLE_LABELS = {"analyst": "Analyst", "commissioner": "Commissioner", "district_commander": "District commander",
-               "viewer": "Viewer"}
 
 
 def resolve_viewer(warehouse: WarehouseFile) -> Viewer:
@@ -222,16 +222,16 @@ def _preview_scope(places: tuple[tuple[str, str], ...]):
     """Local mode only: look at the sample as another role would. Only ever narrows."""
     with st.sidebar.expander("Preview as role", icon=":material/visibility:"):
         role = st.selectbox("Role", ROLES, key="_preview_role", format_func=ROLE_LABELS.get)
-        if role == "analyst" or not places:
+        if role == Role.ANALYST or not places:
             return ANALYST
         forces = sorted({force for force, _ in places})
         force = st.selectbox("Force", forces, key="_preview_force")
         districts = sorted(district for f, district in places if f == force)
-        if role == "commissioner":
+        if role == Role.COMMISSIONER:
             return scope_for(role, force)
         chosen = st.multiselect("Districts", districts, key="_preview_districts",
-                                placeholder="All districts" if role == "viewer" else "Choose districts")
-        if role == "district_commander":
+                                placeholder="All districts" if role == Role.VIEWER else "Choose districts")
+        if role == Role.DISTRICT_COMMANDER:
             chosen = [d for d in chosen if d in districts] or districts[:1]
         return scope_for(role, force, [d for d in chosen if d in districts] or None)
 
@@ -248,8 +248,7 @@ def _read_warehouse_facts(path: str, version: tuple[int, int]) -> _WarehouseFact
     try:
         with open_read_only(Path(path)) as con:
             demo = metrics.warehouse_info(con)["demo"]
-            places = con.execute("select distinct force, district from referrals "
-                                 "where force is not null and district is not null order by all").fetchall()
+            places = views.places(con)
     except Exception as exc:  # not a warehouse we can vouch for: treat it as real data
         LOG.warning("cannot read warehouse_meta of %s: %s", path, exc)
         return _WarehouseFacts(False, ())

@@ -73,15 +73,71 @@ def breakdown(warehouse: WarehouseFile, scope: AccessScope, flt: Filter, by: str
     return _breakdown(str(warehouse.path), warehouse.version, scope, flt, by, tuple(ids))
 
 
+# The page-level views of metrics/ (survival curves, distributions, the cohort review...).
+# Each applies the scope's disclosure control itself; the cache key names the view.
+VIEWS = {
+    "survival_curves": metrics.survival_curves,
+    "selection_facts": views.selection_facts,
+    "scheme_targets": views.scheme_targets,
+    "contacts_by_month": views.contacts_by_month,
+    "onward_by_agency": views.onward_by_agency,
+    "exit_reasons": views.exit_reasons,
+    "completion_funnel_plot": views.completion_funnel_plot,
+    "cost_by_scheme": views.cost_by_scheme,
+    "cohort_review": views.cohort_review,
+    "cohort_review_counts": views.cohort_review_counts,
+    "data_quality": views.data_quality,
+}
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
-def _detail(path: str, version, name: str, scope: AccessScope, flt: Filter, extra: tuple):
-    function = getattr(metrics, name, None) or getattr(views, name)
-    return _call(function, WarehouseFile(Path(path), False), scope, flt, *extra)
+def _view(path: str, version, name: str, scope: AccessScope, flt: Filter):
+    return _call(VIEWS[name], WarehouseFile(Path(path), False), scope, flt)
 
 
-def detail(warehouse: WarehouseFile, name: str, scope: AccessScope, flt: Filter, *extra):
-    """Page-level views of metrics/ (survival curves, distributions, cohort review...).
+def _cached(name: str, warehouse: WarehouseFile, scope: AccessScope, flt: Filter):
+    return _view(str(warehouse.path), warehouse.version, name, scope, flt)
 
-    Each of those functions applies the scope's disclosure control itself.
-    """
-    return _detail(str(warehouse.path), warehouse.version, name, scope, flt, tuple(extra))
+
+def survival_curves(warehouse: WarehouseFile, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    return _cached("survival_curves", warehouse, scope, flt)
+
+
+def selection_facts(warehouse: WarehouseFile, scope: AccessScope, flt: Filter) -> dict:
+    return _cached("selection_facts", warehouse, scope, flt)
+
+
+def scheme_targets(warehouse: WarehouseFile, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    return _cached("scheme_targets", warehouse, scope, flt)
+
+
+def contacts_by_month(warehouse: WarehouseFile, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    return _cached("contacts_by_month", warehouse, scope, flt)
+
+
+def onward_by_agency(warehouse: WarehouseFile, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    return _cached("onward_by_agency", warehouse, scope, flt)
+
+
+def exit_reasons(warehouse: WarehouseFile, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    return _cached("exit_reasons", warehouse, scope, flt)
+
+
+def completion_funnel_plot(warehouse: WarehouseFile, scope: AccessScope, flt: Filter) -> dict:
+    return _cached("completion_funnel_plot", warehouse, scope, flt)
+
+
+def cost_by_scheme(warehouse: WarehouseFile, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    return _cached("cost_by_scheme", warehouse, scope, flt)
+
+
+def cohort_review(warehouse: WarehouseFile, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    return _cached("cohort_review", warehouse, scope, flt)
+
+
+def cohort_review_counts(warehouse: WarehouseFile, scope: AccessScope, flt: Filter) -> pd.DataFrame:
+    return _cached("cohort_review_counts", warehouse, scope, flt)
+
+
+def data_quality(warehouse: WarehouseFile, scope: AccessScope, flt: Filter) -> dict[str, pd.DataFrame]:
+    return _cached("data_quality", warehouse, scope, flt)

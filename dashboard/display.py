@@ -18,7 +18,7 @@ cells = presentation.cohort_cells
 
 def situation(ctx) -> Situation:
     """Whether the selection's schemes have targets and when follow-up results are due."""
-    return Situation(**data.detail(ctx.warehouse, "selection_facts", ctx.scope, ctx.filter))
+    return Situation(**data.selection_facts(ctx.warehouse, ctx.scope, ctx.filter))
 
 
 def tile(shown: Shown, column=None) -> None:
@@ -90,16 +90,4 @@ def side_by_side(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(header).reset_index()
 
 
-def counts_table(frame: pd.DataFrame, headings: bool = True) -> pd.DataFrame:
-    """A view's counts for st.dataframe: labels in words, thousands separators, and "<5" or
-    "*" where disclosure control removed a count (metrics.views.suppress_counts); with
-    `headings`, the columns are named in words too."""
-    out = frame.copy()
-    marks_by_column = frame.attrs.get("suppressed", {})
-    for column in out.columns:
-        if column in marks_by_column:
-            out[column] = [mark or presentation.number(value, "count")
-                           for value, mark in zip(frame[column], marks_by_column[column])]
-        elif out[column].dtype == object:
-            out[column] = out[column].map(presentation.label)
-    return out.rename(columns=presentation.column) if headings else out
+counts_table = presentation.counts_table

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from metrics.scope import ROLES, ROW_LEVEL_ROLES, Role
+
 PAGES_DIR = Path(__file__).parent / "pages"
 
-ALL_ROLES = ("analyst", "commissioner", "district_commander", "viewer")
+ALL_ROLES = ROLES
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("completion.py", "Completion and progression", ":material/flag:", url_path="completion"),
     PageSpec("reoffending.py", "Reoffending and comparison", ":material/compare_arrows:", url_path="reoffending"),
     PageSpec("schemes.py", "Scheme comparison", ":material/leaderboard:", url_path="schemes"),
-    PageSpec("cohort_review.py", "Cohort review", ":material/groups:", ("analyst", "district_commander"),
+    PageSpec("cohort_review.py", "Cohort review", ":material/groups:", ROW_LEVEL_ROLES,
              url_path="cohort-review"),
-    PageSpec("data_quality.py", "Data quality", ":material/rule:", ("analyst",), url_path="data-quality"),
+    PageSpec("data_quality.py", "Data quality", ":material/rule:", (Role.ANALYST,), url_path="data-quality"),
     PageSpec("definitions.py", "Definitions", ":material/menu_book:", url_path="definitions"),
 )
 

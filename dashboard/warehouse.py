@@ -59,16 +59,10 @@ def sample_needs_build(target: Path = DEFAULT_WAREHOUSE) -> bool:
 def _has_current_layout(path: str, version: tuple[int, int]) -> bool:
     """Derived tables present, and every identifier held as a pseudonym (an earlier version
     stored referral ids raw)."""
-    from pipelines.build import PSEUDONYMISED
-    from pipelines.derived import DERIVED_TABLES
+    from pipelines.build import layout_is_current
 
     with duckdb.connect(path, read_only=True) as con:
-        tables = {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
-        meta = {name for (name,) in con.execute(
-            "select column_name from duckdb_columns() where table_name = 'warehouse_meta'").fetchall()}
-        pseudonymised = (con.execute("select pseudonymised from warehouse_meta").fetchall()[0][0]
-                         if "pseudonymised" in meta else None)
-    return set(DERIVED_TABLES) <= tables and pseudonymised == PSEUDONYMISED
+        return layout_is_current(con)
 
 
 def ensure_sample_warehouse(target: Path = DEFAULT_WAREHOUSE) -> bool:

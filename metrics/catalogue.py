@@ -211,6 +211,12 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "people_needed": ("participant_matched_rate", "matched_comparison_rate"),
 }
 
+LOW_N = 30  # a denominator under this is `low_n`
+FEW_EVENTS = 10  # a numerator (a count of events) under this is `few_events`
+# the rule in words, for every outlet (Definitions, METRICS.md, the spreadsheet's notes)
+RELIABILITY_RULE = (f"low n: the denominator is under {LOW_N}; few events: the numerator, a count of "
+                    f"events, is under {FEW_EVENTS}. Either way, treat the figure with caution.")
+
 # How the definitions are applied where metrics.md leaves a choice; printed in METRICS.md.
 METHOD_NOTES: tuple[str, ...] = (
     "A person's index referral is their earliest selected referral; on a tie of dates the lowest "
@@ -222,11 +228,11 @@ METHOD_NOTES: tuple[str, ...] = (
     "one eligible comparison person.",
     "Medians over an even number of values are the mean of the two middle values. "
     "time_to_reoffence's median allows 1e-12 of floating-point error in S(t) <= 0.5.",
-    "Reliability flags are set on every metric with a numerator and a denominator: `low_n` when "
-    "the denominator is under 30, `few_events` when the numerator, a count of events, is under 10 "
+    f"Reliability flags are set on every metric with a numerator and a denominator: `low_n` when "
+    f"the denominator is under {LOW_N}, `few_events` when the numerator, a count of events, is under {FEW_EVENTS} "
     "(for costs the numerator is £). `few_events` never applies to a signed numerator: "
     "pre_post_change (reoffences − prior offences) is flagged by its number of eligible people "
-    "(`low_n` under 30) only. "
+    f"(`low_n` under {LOW_N}) only. "
     "matched_comparison_rate is flagged on the eligible comparison people of the matched strata "
     "and their reoffenders; rate_difference carries the flags of both of its rates.",
     "Breakdowns: each cell is the selection narrowed to that category, as if it were one more "
@@ -267,7 +273,7 @@ def markdown() -> str:
         "edit by hand. The definitions follow `shared/spec/metrics.md`.",
         "",
         "Rates carry a Wilson score 95% interval where marked. Reliability flags: `low_n` when a",
-        "denominator is under 30, `few_events` when a numerator is under 10.",
+        f"denominator is under {LOW_N}, `few_events` when a numerator is under {FEW_EVENTS}.",
         "",
     ]
     for group in GROUPS:

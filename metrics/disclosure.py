@@ -13,11 +13,16 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from metrics.catalogue import BY_ID, DERIVED_FROM
 from metrics.result import MetricValue
+
+if TYPE_CHECKING:
+    from metrics.scope import AccessScope
 
 DEFAULT_K = 5
 # A selection (or a breakdown cell) of fewer people than this shows no figures outside the
@@ -25,6 +30,7 @@ DEFAULT_K = 5
 MIN_PEOPLE = 10
 TOO_FEW_MARK = "too few"
 RATE_MARK = "*"
+MARK_SUFFIX = "__mark"  # a table's column of markers beside its count column (suppress_counts)
 NUMBER_COLUMNS = ["value", "numerator", "denominator", "ci_low", "ci_high", "p_value"]
 BREAKDOWN_COLUMNS = ["by", "cell", "label", "metric", *NUMBER_COLUMNS, "flags", "suppressed"]
 SURVIVAL_COLUMNS = ["group", "time_days", "survival", "ci_low", "ci_high", "people", "events"]
@@ -277,3 +283,76 @@ def _none(x):
     except (TypeError, ValueError):
         pass
     return x
+
+
+def suppress_counts(frame: pd.DataFrame, columns: list[str], scope: AccessScope,
+                    k: int = DEFAULT_K, *, suppress: bool | None = None,
+                    row_totals: dict[str, list[str]] | None = None,
+                    row_groups: list[pd.Series] | None = None,
+                    caps: dict[str, str] | None = None) -> pd.DataFrame:
+    """Counts from 1 to k − 1 become missing (primary suppression, shown as "<5"). Then, until nothing
+    changes: wherever exactly one cell of a set of cells that adds up to a total the reader
+    can see or work out is missing, the smallest non-zero other cell of the set goes too, so
+    the missing one cannot be worked out by subtraction (secondary suppression, shown as
+    "*"). Each suppressed column `c` gets a column `c__mark` beside it: the marker to show in
+    each row ("<5", "*", or "" where the count is shown), as data (marks()).
+
+    The sets: each column (its total is shown elsewhere, e.g. a tile); in each row, a total
+    column with its parts (`row_totals`: total -> parts); and, in each column, the rows of
+    each of `row_groups` (boolean masks of rows that add up to a shown total). Analysts see
+    everything, except in exports (`suppress=True`, as for the measures).
+
+    Before that, each count column `c` with a cell-key column `c__key` is perturbed
+    (metrics/cellkey.py), and each column of `caps` is capped at its partner (numerator ->
+    denominator); the key columns never leave this function.
+    """
+    from metrics import cellkey  # cellkey imports this module
+
+    keys = [c for c in frame.columns if c.endswith("__key")]
+    if not (scope.suppress if suppress is None else suppress) or frame.empty:
+        return frame.drop(columns=keys)
+    frame = frame.copy()
+    for column in columns:  # cell-key perturbation (metrics/cellkey.py), before suppression
+        if f"{column}__key" in frame:
+            frame[column] = [cellkey.perturb(n, key, k) for n, key in zip(frame[column], frame[f"{column}__key"])]
+    for numerator, denominator in (caps or {}).items():
+        frame[numerator] = frame[[numerator, denominator]].min(axis=1)
+    frame = frame.drop(columns=keys)
+    values = {c: pd.to_numeric(frame[c], errors="coerce").astype("float").to_numpy() for c in columns}
+    primary = {c: np.array([is_small(n, k) for n in values[c]]) for c in columns}
+    hidden = {c: primary[c].copy() for c in columns}
+    rows = range(len(frame))
+    sets = [[(i, c) for i in rows] for c in columns]
+    for total, parts in (row_totals or {}).items():
+        sets += [[(i, total)] + [(i, p) for p in parts] for i in rows]
+    for group in row_groups or []:
+        members = np.flatnonzero(np.asarray(group))
+        sets += [[(i, c) for i in members] for c in columns]
+    changed = True
+    while changed:
+        changed = False
+        for cells in sets:
+            if sum(hidden[c][i] for i, c in cells) != 1:
+                continue
+            shown = [(values[c][i], i, c) for i, c in cells if not hidden[c][i] and values[c][i] > 0]
+            if shown:
+                _, i, c = min(shown)
+                hidden[c][i] = True
+                changed = True
+    for c in columns:
+        frame[c] = np.where(hidden[c], np.nan, values[c])
+    # what a table shows instead of each missing count, by column and row position
+    for c in columns:
+        frame[c + MARK_SUFFIX] = np.where(primary[c], count_mark(k), np.where(hidden[c], RATE_MARK, "")).tolist()
+    return frame
+
+
+def marks(frame: pd.DataFrame, column: str) -> list[str]:
+    """What a table shows instead of each row's count of `column` ("" where it is shown)."""
+    if column + MARK_SUFFIX in frame:
+        return list(frame[column + MARK_SUFFIX])
+    return [""] * len(frame)
+
+
+def without_marks(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=[c for c in frame.columns if c.endswith(MARK_SUFFIX)])

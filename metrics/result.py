@@ -5,10 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from metrics.catalogue import BY_ID
-
-LOW_N = 30  # a denominator under this is `low_n`
-FEW_EVENTS = 10  # a numerator under this is `few_events`
+from metrics.catalogue import BY_ID, FEW_EVENTS, LOW_N
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date
+from enum import StrEnum
 
 from metrics.catalogue import COMPLETION_EXITS
 
-ROLES = ("analyst", "commissioner", "district_commander", "viewer")
+class Role(StrEnum):
+    """The four roles: the one list the policy, the scope, the pages, sign-in and the reports use.
+    A Role is its own string ("district_commander"), so policies and audit rows keep their words."""
+
+    ANALYST = "analyst"
+    COMMISSIONER = "commissioner"
+    DISTRICT_COMMANDER = "district_commander"
+    VIEWER = "viewer"
+
+    @property
+    def label(self) -> str:
+        """In words, for pages and reports: "District commander"."""
+        return self.value.replace("_", " ").capitalize()
+
+
+ROLES = tuple(Role)
+ROLE_LABELS = {role: role.label for role in Role}
+ROW_LEVEL_ROLES = (Role.ANALYST, Role.DISTRICT_COMMANDER)  # may see lists of referrals by pseudonym
 
 
 @dataclass(frozen=True)
@@ -74,19 +92,19 @@ class AccessScope:
     @property
     def suppress(self) -> bool:
         """Statistical disclosure control applies to everyone but analysts."""
-        return self.role != "analyst"
+        return self.role != Role.ANALYST
 
     @property
     def row_level(self) -> bool:
         """May see record-level views (lists of referrals)."""
-        return self.role in ("analyst", "district_commander")
+        return self.role in ROW_LEVEL_ROLES
 
     @property
     def restricts_districts(self) -> bool:
         return self.districts is not None
 
 
-ANALYST = AccessScope("analyst")
+ANALYST = AccessScope(Role.ANALYST)
 
 
 def _list(values) -> list[str] | None:

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from metrics import cellkey, cost, disclosure, sql
-from metrics.catalogue import NEUTRAL_EXITS
+from metrics.catalogue import COMPLETION_EXITS
 from metrics.measures import breakdown, parameters
-from metrics.scope import AccessScope, Filter
+from metrics.disclosure import suppress_counts  # noqa: F401 - views' tables go through it
+from metrics.scope import AccessScope, Filter, Role
 from pipelines.contracts import AGE_BANDS, BY_NAME  # noqa: F401 - AGE_BANDS re-exported for the filters
 
 Z95, Z998 = 1.959964, 3.090232  # two-sided 95% and 99.8% limits
@@ -42,66 +43,6 @@ def _protected_filter(con, scope: AccessScope, flt: Filter, suppress: bool | Non
     return None if disclosure.too_few(int(people["people"].iloc[0])) else flt
 
 
-def suppress_counts(frame: pd.DataFrame, columns: list[str], scope: AccessScope,
-                    k: int = disclosure.DEFAULT_K, *, suppress: bool | None = None,
-                    row_totals: dict[str, list[str]] | None = None,
-                    row_groups: list[pd.Series] | None = None,
-                    caps: dict[str, str] | None = None) -> pd.DataFrame:
-    """Counts from 1 to k − 1 become missing (primary suppression, shown as "<5"). Then, until nothing
-    changes: wherever exactly one cell of a set of cells that adds up to a total the reader
-    can see or work out is missing, the smallest non-zero other cell of the set goes too, so
-    the missing one cannot be worked out by subtraction (secondary suppression, shown as
-    "*"). `frame.attrs["suppressed"]` holds those markers, per column and row position.
-
-    The sets: each column (its total is shown elsewhere, e.g. a tile); in each row, a total
-    column with its parts (`row_totals`: total -> parts); and, in each column, the rows of
-    each of `row_groups` (boolean masks of rows that add up to a shown total). Analysts see
-    everything, except in exports (`suppress=True`, as for the measures).
-
-    Before that, each count column `c` with a cell-key column `c__key` is perturbed
-    (metrics/cellkey.py), and each column of `caps` is capped at its partner (numerator ->
-    denominator); the key columns never leave this function.
-    """
-    keys = [c for c in frame.columns if c.endswith("__key")]
-    if not (scope.suppress if suppress is None else suppress) or frame.empty:
-        return frame.drop(columns=keys)
-    frame = frame.copy()
-    for column in columns:  # cell-key perturbation (metrics/cellkey.py), before suppression
-        if f"{column}__key" in frame:
-            frame[column] = [cellkey.perturb(n, key, k) for n, key in zip(frame[column], frame[f"{column}__key"])]
-    for numerator, denominator in (caps or {}).items():
-        frame[numerator] = frame[[numerator, denominator]].min(axis=1)
-    frame = frame.drop(columns=keys)
-    values = {c: pd.to_numeric(frame[c], errors="coerce").astype("float").to_numpy() for c in columns}
-    primary = {c: np.array([disclosure.is_small(n, k) for n in values[c]]) for c in columns}
-    hidden = {c: primary[c].copy() for c in columns}
-    rows = range(len(frame))
-    sets = [[(i, c) for i in rows] for c in columns]
-    for total, parts in (row_totals or {}).items():
-        sets += [[(i, total)] + [(i, p) for p in parts] for i in rows]
-    for group in row_groups or []:
-        members = np.flatnonzero(np.asarray(group))
-        sets += [[(i, c) for i in members] for c in columns]
-    changed = True
-    while changed:
-        changed = False
-        for cells in sets:
-            if sum(hidden[c][i] for i, c in cells) != 1:
-                continue
-            shown = [(values[c][i], i, c) for i, c in cells if not hidden[c][i] and values[c][i] > 0]
-            if shown:
-                _, i, c = min(shown)
-                hidden[c][i] = True
-                changed = True
-    for c in columns:
-        frame[c] = np.where(hidden[c], np.nan, values[c])
-    # what a table shows instead of each missing count, by column and row position
-    marks = {c: np.where(primary[c], disclosure.count_mark(k), np.where(hidden[c], disclosure.RATE_MARK, ""))
-             for c in columns}
-    frame.attrs["suppressed"] = {c: marks[c].tolist() for c in columns}
-    return frame
-
-
 def filter_options(con: duckdb.DuckDBPyConnection, scope: AccessScope) -> dict:
     """What the filter widgets may offer this viewer: only schemes and districts in scope."""
     found = _frame(con, scope, Filter(), """
@@ -116,6 +57,14 @@ def filter_options(con: duckdb.DuckDBPyConnection, scope: AccessScope) -> dict:
         "sexes": list(referrals.column("sex").categories),
         "needs": list(referrals.column("primary_need").categories),
     }
+
+
+def places(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """Every (force, district) with referrals: the local-mode preview's choices (bookkeeping
+    for a synthetic sample, not a measure)."""
+    return [tuple(row) for row in con.execute(
+        "SELECT DISTINCT force, district FROM referrals WHERE force IS NOT NULL AND district IS NOT NULL "
+        "ORDER BY ALL").fetchall()]
 
 
 def filter_warnings(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter) -> list[str]:
@@ -236,7 +185,7 @@ def exit_reasons(con, scope: AccessScope, flt: Filter, *, suppress: bool | None 
         FROM selected_referrals AS r JOIN exits AS x USING (referral_id)
         GROUP BY ALL ORDER BY exits DESC
     """)
-    neutral = frame["exit_reason"].isin(NEUTRAL_EXITS)
+    neutral = ~frame["exit_reason"].isin(COMPLETION_EXITS)  # the one list completion_rate's SQL reads too
     frame["counted_in_completion"] = np.where(neutral, "neutral (left out)", "counted")
     # the counted reasons add up to completion_rate's denominator, shown beside them
     return suppress_counts(frame, ["exits"], scope, suppress=suppress, row_groups=[~neutral, neutral])
@@ -379,7 +328,7 @@ def cohort_review_counts(con, scope: AccessScope, flt: Filter) -> pd.DataFrame:
 def data_quality(con, scope: AccessScope, flt: Filter | None = None) -> dict[str, pd.DataFrame]:
     """Ingest runs and quarantine (analysts only: quarantined rows cannot be placed in a
     district, so no other role may see them or their counts)."""
-    if scope.role != "analyst":
+    if scope.role != Role.ANALYST:
         raise PermissionError("data quality is for analysts")
     log = con.execute("""
         SELECT extract, file, rows_read, rows_loaded, rows_quarantined, loaded_at, left(content_hash, 12) AS hash

@@ -236,6 +236,19 @@ class Build:
         self.con.close()
 
 
+def layout_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Derived tables present, and every identifier held as a pseudonym (an earlier version
+    stored referral ids raw): else the next ingest rebuilds the warehouse."""
+    from pipelines.derived import DERIVED_TABLES
+
+    tables = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    meta = {name for (name,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'warehouse_meta'").fetchall()}
+    pseudonymised = (con.execute("SELECT pseudonymised FROM warehouse_meta").fetchall()[0][0]
+                     if "pseudonymised" in meta else None)
+    return set(DERIVED_TABLES) <= tables and pseudonymised == PSEUDONYMISED
+
+
 def _insert_typed(con, extract: Extract, typed: pa.Table, raw_values: pa.Array | None = None) -> None:
     """Append typed rows (pipelines.parse.typed) to typed_<e>, with their raw values when known."""
     columns = ", ".join(f'"{c.name}"::{c.sql_type}' for c in extract.columns)

@@ -230,10 +230,10 @@ def test_the_row_level_views_refuse_scopes_without_row_level_access(warehouse, p
     wh = WarehouseFile(warehouse, bundled_sample=False)
     for email in (PEOPLE["viewer"], PEOPLE["commissioner"]):
         with pytest.raises(PermissionError):
-            data.detail(wh, "cohort_review", policy.grant_for(email).scope, Filter())
+            data.cohort_review(wh, policy.grant_for(email).scope, Filter())
     for email in (PEOPLE["viewer"], PEOPLE["commissioner"], PEOPLE["district_commander"]):
         with pytest.raises(PermissionError):
-            data.detail(wh, "data_quality", policy.grant_for(email).scope, Filter())
+            data.data_quality(wh, policy.grant_for(email).scope, Filter())
 
 
 # --- suppression follows the role ----------------------------------------------------

@@ -13,12 +13,12 @@ ignored = [label for name, label in (("pathways", "pathway"), ("sexes", "sex"), 
 if ignored:
     st.info(f"The review lists people, so it ignores the {', '.join(ignored)} filter: only the scheme, "
             "district and date filters apply here.", icon=":material/info:")
-review = data.detail(ctx.warehouse, "cohort_review", ctx.scope, ctx.filter)
+review = data.cohort_review(ctx.warehouse, ctx.scope, ctx.filter)
 if review.empty:
     st.info("No open referrals for this selection.")
     st.stop()
 # the counts go through the same disclosure control as every other page ("<5", perturbed)
-counts = display.counts_table(data.detail(ctx.warehouse, "cohort_review_counts", ctx.scope, ctx.filter),
+counts = display.counts_table(data.cohort_review_counts(ctx.warehouse, ctx.scope, ctx.filter),
                               headings=False).iloc[0]
 left, middle, right = st.columns(3)
 left.metric("Open referrals in review", counts["open_referrals"], border=True)

@@ -12,7 +12,7 @@ results = data.summary(ctx.warehouse, ctx.scope, ctx.filter)
 display.tiles(results, ["completion_rate", "retention_beyond_planned_rate", "stepped_down", "escalated",
                         "open_referrals"])
 
-reasons = data.detail(ctx.warehouse, "exit_reasons", ctx.scope, ctx.filter)
+reasons = data.exit_reasons(ctx.warehouse, ctx.scope, ctx.filter)
 if reasons.empty:
     st.info("No exits for this selection.")
 else:

@@ -7,7 +7,7 @@ st.title("Data quality")
 st.caption("What each ingest loaded and what it quarantined. Quarantined rows are kept with their file, "
            "line and reason so the sender can correct them; nothing is silently dropped.")
 
-quality = data.detail(ctx.warehouse, "data_quality", ctx.scope, ctx.filter)
+quality = data.data_quality(ctx.warehouse, ctx.scope, ctx.filter)
 st.subheader("Rows per extract")
 st.dataframe(display.counts_table(quality["extracts"]), hide_index=True)
 if not quality["quarantine"].empty:

@@ -14,7 +14,7 @@ display.tiles(results, ["engaged", "median_days_to_first_contact", "attendance_r
 by_scheme = data.breakdown(ctx.warehouse, ctx.scope, ctx.filter, "scheme",
                            ["median_contacts_per_month", "contact_target_met_rate"])
 left, right = st.columns(2)
-targets = data.detail(ctx.warehouse, "scheme_targets", ctx.scope, ctx.filter)
+targets = data.scheme_targets(ctx.warehouse, ctx.scope, ctx.filter)
 left.plotly_chart(figures.figure_value_by_cohort(display.cells(by_scheme, "median_contacts_per_month"),
                                                  "Attended contacts per month (median) against target",
                                                  "Scheme", "contacts per month", targets), key="per_month")
@@ -23,7 +23,7 @@ right.plotly_chart(figures.figure_rate_by_cohort(display.cells(by_scheme, "conta
                                                  "Share meeting the scheme's contact target", "Scheme"),
                    key="target")
 
-contacts = data.detail(ctx.warehouse, "contacts_by_month", ctx.scope, ctx.filter)
+contacts = data.contacts_by_month(ctx.warehouse, ctx.scope, ctx.filter)
 if contacts.empty:
     st.info("No contacts for this selection.")
 else:

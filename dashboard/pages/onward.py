@@ -11,7 +11,7 @@ results = data.summary(ctx.warehouse, ctx.scope, ctx.filter)
 display.tiles(results, ["onward_referral_rate", "onward_referrals_per_engaged", "onward_acceptance_rate",
                         "pathway_places_taken", "pathway_uptake_rate"])
 
-agencies = data.detail(ctx.warehouse, "onward_by_agency", ctx.scope, ctx.filter)
+agencies = data.onward_by_agency(ctx.warehouse, ctx.scope, ctx.filter)
 if agencies.empty:
     st.info("No onward referrals for this selection.")
 else:

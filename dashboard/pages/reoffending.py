@@ -24,7 +24,7 @@ rows = pd.DataFrame([
     {"label": "Comparison (raw)", **asdict(results["comparison_reoffending_rate"])},
 ])
 left.plotly_chart(figures.figure_comparison(rows), key="comparison")
-curves = data.detail(ctx.warehouse, "survival_curves", ctx.scope, ctx.filter)
+curves = data.survival_curves(ctx.warehouse, ctx.scope, ctx.filter)
 right.plotly_chart(figures.figure_survival(curves[curves["group"] != "selected"]), key="km")
 display.tiles(results, ["rate_difference", "matched_participants", "unmatched_participants",
                         "comparison_eligible", "logrank_p_value", "people_needed", "time_to_reoffence"])

@@ -12,7 +12,7 @@ st.caption("Schemes side by side for commissioning: intervals show how much each
 measures = data.breakdown(ctx.warehouse, ctx.scope, ctx.filter, "scheme",
                           ["referrals", "engagement_rate", "completion_rate", "onward_referral_rate",
                            "reoffending_rate"])
-costs = data.detail(ctx.warehouse, "cost_by_scheme", ctx.scope, ctx.filter)
+costs = data.cost_by_scheme(ctx.warehouse, ctx.scope, ctx.filter)
 both = pd.concat([measures, costs], ignore_index=True)
 st.dataframe(display.side_by_side(both), hide_index=True)
 with st.expander("Numerators, denominators and flags"):
@@ -20,7 +20,7 @@ with st.expander("Numerators, denominators and flags"):
 st.caption("Costs use the scheme and date filters only: funding is per scheme, so district and demographic "
            "filters do not change them. Funding is prorated by day onto the selected dates.")
 
-funnel = data.detail(ctx.warehouse, "completion_funnel_plot", ctx.scope, ctx.filter)
+funnel = data.completion_funnel_plot(ctx.warehouse, ctx.scope, ctx.filter)
 if funnel["points"].empty:
     st.info("No completed or unsuccessful exits for this selection.")
 else:

@@ -19,14 +19,13 @@ from dashboard import narrative
 from dashboard import presentation
 from dashboard.presentation import Situation
 from metrics import AccessScope, Filter, MetricValue, cellkey, disclosure, views
+from metrics.scope import ROLE_LABELS, Role
 
 TITLE = "Diversion Outcomes: board report"
 
 # Breakdown dimension -> the words a reader uses (the pages' "Compare by" labels).
 DIMENSIONS = metrics.BREAKDOWN_LABELS
 
-ROLE_WORDS = {"analyst": "Analyst", "commissioner": "Commissioner",
-              "district_commander": "District commander", "viewer": "Viewer"}
 
 # The figures on the first page, and the support measures table (catalogue order).
 HEADLINE_IDS = ("referrals", "engagement_rate", "attendance_rate", "completion_rate",
@@ -121,7 +120,7 @@ class ReportData:
 
 
 def role_words(scope: AccessScope, how: str | None = None) -> str:
-    words = ROLE_WORDS.get(scope.role, scope.role)
+    words = ROLE_LABELS.get(scope.role, scope.role)
     return f"{words} ({how})" if how else words
 
 
@@ -136,7 +135,7 @@ def collect(con: duckdb.DuckDBPyConnection, scope: AccessScope, flt: Filter, *, 
     options = views.filter_options(con, scope)
     breakdowns = {by: metrics.breakdown(con, scope, flt, by, k=k, suppress=True) for by in DIMENSIONS}
     quality = None
-    if scope.role == "analyst":
+    if scope.role == Role.ANALYST:
         tables = views.data_quality(con, scope, flt)
         quality = {name: views.suppress_counts(tables[name], columns, scope, k, suppress=True)
                    for name, columns in DATA_QUALITY_TABLES.items()}

@@ -23,7 +23,6 @@ from dashboard.report.build import (
 from dashboard.report.charts import SvgRenderer, build_charts, render_svgs
 from metrics import BY_ID
 from metrics.catalogue import GROUPS
-from metrics.disclosure import count_mark
 
 TEMPLATES = Path(__file__).parent / "templates"
 GROUP_TITLES = {"support": "Support and progress", "reoffending": "Reoffending",
@@ -89,23 +88,14 @@ def _scheme_table(data: ReportData) -> dict:
 def _quality_tables(data: ReportData) -> dict | None:
     if data.data_quality is None:
         return None
-    marker = count_mark(data.k)
-
-    def cell(value) -> str:
-        if isinstance(value, str):
-            return value
-        if value is None or pd.isna(value):  # a count removed by disclosure control
-            return marker
-        return f"{int(value):,}"
 
     def rows(frame: pd.DataFrame, columns: list[str]) -> list[list[str]]:
-        return [[cell(v) for v in row] for row in frame[columns].itertuples(index=False)]
+        return presentation.counts_table(frame, headings=False, columns=columns).values.tolist()
 
-    quarantine = data.data_quality["quarantine"].assign(reason=lambda f: f["reason"].map(presentation.label))
     return {
         "extracts": rows(data.data_quality["extracts"],
                          ["extract", "file", "rows_read", "rows_loaded", "rows_quarantined"]),
-        "quarantine": rows(quarantine, ["file", "reason", "rows"]),
+        "quarantine": rows(data.data_quality["quarantine"], ["file", "reason", "rows"]),
     }
 
 

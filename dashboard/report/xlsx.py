@@ -22,7 +22,7 @@ from dashboard import presentation
 from dashboard.presentation import FLAG_TEXT, Situation
 from dashboard.report.build import COMPARISON_IDS, DIMENSIONS, HEADLINE_IDS, REOFFENDING_IDS, ReportData
 from metrics import BY_ID, MetricValue
-from metrics.catalogue import CATALOGUE
+from metrics.catalogue import CATALOGUE, RELIABILITY_RULE
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                     "nan_inf_to_errors": False, "in_memory": True}
@@ -271,7 +271,7 @@ def _definitions(sheet: SafeSheet, data: ReportData) -> None:
         ]):
             sheet.text(row, col, text)
     row = len(CATALOGUE) + 2
-    notes = [("Reliability flags", "low_n: the denominator is under 30; few_events: the numerator is under 10."),
+    notes = [("Reliability flags", RELIABILITY_RULE),
              ("Disclosure control", data.suppression_note)]
     for label, text in notes:
         sheet.text(row, 0, label, "bold")
@@ -282,23 +282,23 @@ def _definitions(sheet: SafeSheet, data: ReportData) -> None:
 
 def _data_quality(sheet: SafeSheet, data: ReportData) -> None:
     quality = data.data_quality
-    marker = f"<{data.k}"
     row = 0
     for title, name in (("Rows per extract (latest ingest)", "extracts"),
                         ("Quarantined rows by file and reason", "quarantine"), ("Ingest runs", "ingest_log")):
         frame = quality[name]
+        shown = presentation.counts_table(frame, headings=False)  # words and markers, as on the page
         sheet.text(row, 0, title, "title")
         row += 1
-        sheet.header(row, list(frame.columns), freeze=False)
-        counts = set(frame.columns) & {"rows", "rows_read", "rows_loaded", "rows_quarantined"}
-        for record in frame.itertuples(index=False):
+        sheet.header(row, [presentation.column(c) for c in shown.columns], freeze=False)
+        counts = set(shown.columns) & {"rows", "rows_read", "rows_loaded", "rows_quarantined"}
+        for i in range(len(shown)):
             row += 1
-            for col, (column, cell) in enumerate(zip(frame.columns, record)):
-                if column in counts:
-                    # a count removed by disclosure control comes back missing
-                    sheet.value(row, col, marker if pd.isna(cell) else cell, "count")
+            for col, column in enumerate(shown.columns):
+                cell = frame[column].iloc[i]
+                if column in counts:  # a number, unless disclosure control removed it ("<5", "*")
+                    sheet.value(row, col, shown[column].iloc[i] if pd.isna(cell) else cell, "count")
                 else:
-                    sheet.text(row, col, _plain_text(cell))
+                    sheet.text(row, col, _plain_text(shown[column].iloc[i]))
         if frame.empty:
             row += 1
             sheet.text(row, 0, "none", "note")
