@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics import cellkey, cost, disclosure, sql
+from metrics import cost, disclosure, sql
 from metrics.catalogue import COMPLETION_EXITS
 from metrics.measures import breakdown, parameters
 from metrics.disclosure import suppress_counts  # noqa: F401 - views' tables go through it

@@ -12,6 +12,8 @@ import csv
 import json
 from pathlib import Path
 
+import duckdb
+
 from pipelines.contracts import BY_NAME
 from pipelines.pseudonym import REFERRAL, PseudonymKey
 from sample_data.output import write_seal
@@ -105,3 +107,15 @@ def reseal(folder: Path) -> Path:
     """After a test edited the files of a hand-made (synthetic) folder."""
     write_seal(folder)
     return folder
+
+
+def rows_of(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, parameters).fetchall()
+    finally:
+        con.close()
+
+
+def quarantine(warehouse: Path) -> list[tuple]:
+    return rows_of(warehouse, "select extract, file, line, reason from quarantine order by extract, line")

@@ -18,68 +18,13 @@ import openpyxl
 
 import pytest
 
-from dashboard import audit
 from dashboard.pages_catalogue import pages_for
 from pipelines.ingest import ingest
 from tests.browser import ARTIFACTS, PATIENCE, ROOT, chromium, new_page, streamlit_server, wait_for_app
+from tests.oidc_deployment import DISTRICT, FORCE, PEOPLE, POLICY, Deployment, settle
 from tests.oidc_mock import MockOIDCProvider
 
 pytestmark = pytest.mark.browser
-
-FORCE, DISTRICT, OTHER_DISTRICT = "Thames Valley Police", "Oxford", "Reading"
-PEOPLE = {
-    "analyst": "a.analyst@force.police.uk",
-    "commissioner": "c.commissioner@pcc.gov.uk",
-    "district_commander": "d.commander@force.police.uk",
-    "viewer": "v.viewer@force.police.uk",
-}
-POLICY = f"""
-[[user]]
-email = "{PEOPLE['analyst']}"
-role = "analyst"
-
-[[user]]
-email = "{PEOPLE['commissioner']}"
-role = "commissioner"
-force = "{FORCE}"
-
-[[user]]
-email = "{PEOPLE['district_commander']}"
-role = "district_commander"
-force = "{FORCE}"
-districts = ["{DISTRICT}"]
-
-[[user]]
-email = "{PEOPLE['viewer']}"
-role = "viewer"
-force = "{FORCE}"
-"""
-
-
-class Deployment:
-    def __init__(self, url: str, idp: MockOIDCProvider, audit_log: Path, browser):
-        self.url, self.idp, self.audit_log, self.browser = url, idp, audit_log, browser
-
-    def audit_rows(self) -> list[dict]:
-        return audit.read_rows(self.audit_log)
-
-    def sign_in(self, email: str, path: str = "", extra_claims: dict | None = None):
-        """A fresh browser signs in as `email`; returns the page, settled."""
-        self.idp.email = email
-        self.idp.extra_claims = extra_claims or {}
-        page = new_page(self.browser)
-        try:
-            page.goto(f"{self.url}/{path}")
-            page.get_by_role("button", name="Sign in").click()
-            # Back from the provider: either this person's pages or a refusal.
-            page.locator("[data-testid='stSidebarNav'], [data-testid='stMain'] h1:has-text('No access')") \
-                .first.wait_for(timeout=PATIENCE)
-            settle(page)
-        except BaseException:
-            page.context.close()
-            raise
-        return page
-
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
@@ -107,12 +52,6 @@ def deployment(tmp_path_factory):
         with streamlit_server(env=env, cwd=root) as url, chromium() as browser:
             idp.redirect_uris = {f"{url}/oauth2callback"}  # as a real provider pins it
             yield Deployment(url, idp, audit_log, browser)
-
-
-def settle(page) -> None:
-    """Wait until Streamlit has finished running the script (any page, including refusals)."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=180_000)
-    page.wait_for_timeout(500)
 
 
 def nav_titles(page) -> list[str]:

@@ -68,9 +68,9 @@ def test_every_tile_on_every_page_equals_the_metrics_module(app, warehouse):
         if page != "overview":
             app.switch_page(f"dashboard/pages/{page}.py").run()
         assert not app.exception
-        for label, value in tiles(app).items():
-            if label in want:
-                assert value == want[label], (page, label)
+        for title, value in tiles(app).items():
+            if title in want:
+                assert value == want[title], (page, title)
                 checked += 1
     assert checked >= 30
 

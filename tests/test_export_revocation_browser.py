@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import audit
 from pipelines.ingest import ingest
-from tests.browser import PATIENCE, ROOT, chromium, new_page, streamlit_server, wait_for_app
+from tests.browser import PATIENCE, ROOT, chromium, streamlit_server, wait_for_app
+from tests.oidc_deployment import PEOPLE, POLICY, Deployment, settle
 from tests.oidc_mock import MockOIDCProvider
-from tests.test_auth_browser import PEOPLE, POLICY, Deployment, settle
 
 pytestmark = pytest.mark.browser
 BUILD_TIMEOUT = 180_000  # ms: the PDF starts a headless Chromium of its own

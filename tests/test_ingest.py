@@ -8,12 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.contracts import EXTRACTS, REASON_CODES
 from pipelines.ingest import ingest
 from tests.source_factory import DEMO_KEY, base_rows, referral_pseudonym as ref, reseal, write_source
+from tests.source_factory import quarantine, rows_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,18 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(autouse=True)
 def no_configured_key(monkeypatch):
     monkeypatch.delenv("OUTCOMES_PSEUDONYM_KEY", raising=False)
-
-
-def rows_of(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql, parameters).fetchall()
-    finally:
-        con.close()
-
-
-def quarantine(warehouse: Path) -> list[tuple]:
-    return rows_of(warehouse, "select extract, file, line, reason from quarantine order by extract, line")
 
 
 def file_report(report, extract: str):

@@ -11,7 +11,7 @@ import pytest
 from pipelines.contracts import EXTRACTS
 from pipelines.ingest import ingest
 from tests.source_factory import base_rows, referral_pseudonym as ref, write_source
-from tests.test_ingest import quarantine, rows_of
+from tests.source_factory import quarantine, rows_of
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,7 @@ from pipelines import files
 from pipelines.ingest import ingest
 from pipelines.pseudonym import PERSON, REFERRAL, SAMPLE_SEAL, PseudonymKey
 from sample_data.output import DEMO_PSEUDONYM_KEY
-from tests.source_factory import DEMO_KEY, base_rows, referral_pseudonym, reseal, write_source
+from tests.source_factory import DEMO_KEY, base_rows, referral_pseudonym, reseal, rows_of, write_source
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "sample_data" / "demo"
@@ -29,11 +29,6 @@ NOT_THE_SAMPLE = "manifest.json carries demo_pseudonym_key, but"
 @pytest.fixture(autouse=True)
 def no_configured_key(monkeypatch):
     monkeypatch.delenv("OUTCOMES_PSEUDONYM_KEY", raising=False)
-
-
-def rows_of(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(sql, parameters).fetchall()
 
 
 def cli(source: Path, warehouse: Path) -> tuple[int, dict]:

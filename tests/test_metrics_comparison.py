@@ -6,10 +6,11 @@ import math
 from datetime import date, timedelta
 
 import pytest
-from scipy.stats import chi2, norm
+from scipy.stats import norm
 
 from metrics import ANALYST, Filter, summary
 from tests.metrics_fixtures import build, contact, offence, referral, scheme
+from tests.stats_by_hand import logrank_by_hand  # the textbook log-rank
 
 INDEX = date(2023, 1, 1)
 AS_OF = "2025-06-30"
@@ -187,20 +188,6 @@ def test_comparison_person_is_indexed_on_earliest_selected_index_date(tmp_path):
     later = summary(con, ANALYST, Filter(date_from=date(2022, 6, 1)))
     assert later["comparison_reoffending_rate"].numerator == 0  # the offence is now prior
     assert summary(con, ANALYST, Filter(sexes=("male",)))["comparison_eligible"].value == 1
-
-
-def logrank_by_hand(x: list[tuple[int, bool]], y: list[tuple[int, bool]]) -> float:
-    """Textbook log-rank: sum over event times of observed - expected in x, and its variance."""
-    observed_minus_expected, variance = 0.0, 0.0
-    for t in sorted({t for t, e in x + y if e}):
-        n1 = sum(1 for s, _ in x if s >= t)
-        n2 = sum(1 for s, _ in y if s >= t)
-        d1 = sum(1 for s, e in x if s == t and e)
-        d = d1 + sum(1 for s, e in y if s == t and e)
-        n = n1 + n2
-        observed_minus_expected += d1 - n1 * d / n
-        variance += n1 * n2 * d * (n - d) / (n * n * (n - 1)) if n > 1 else 0
-    return float(chi2.sf(observed_minus_expected ** 2 / variance, 1))
 
 
 def test_logrank_compares_all_participants_with_all_comparison_people(tmp_path):
