@@ -206,7 +206,7 @@ def figure_funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, overall: floa
     labels = points["label"].where(outside, "")
     fig.add_scatter(x=points["denominator"], y=points["value"], mode="markers+text",
                     text=labels, customdata=points["label"],
-                    textposition=_label_positions(points["denominator"], points["value"], labels, x_max),
+                    textposition=label_positions(points["denominator"], points["value"], labels, x_max),
                     marker={"size": 10, "color": PARTICIPANTS}, name="scheme",
                     hovertemplate="%{customdata}: %{y:.1%} of %{x:,}<extra></extra>")
     _share_axis(fig, "y")
@@ -218,7 +218,7 @@ def figure_funnel_plot(points: pd.DataFrame, limits: pd.DataFrame, overall: floa
 _LABEL_PLACES = ("top right", "bottom right", "middle right", "top left", "bottom left", "middle left")
 
 
-def _label_positions(x: pd.Series, y: pd.Series, labels: pd.Series, x_max: float,
+def label_positions(x: pd.Series, y: pd.Series, labels: pd.Series, x_max: float,
                      width: float = 760, height: float = 300) -> list[str]:
     """A text position per point such that labels do not print over each other, found
     greedily in order of x on a plot of about width x height pixels (a 12 px font is about

@@ -25,14 +25,15 @@ from metrics.views import filter_warnings, selection_facts
 ANALYST_ENV = "OUTCOMES_ANALYST"
 
 
-def _date(text: str) -> date:
+def iso_date(text: str) -> date:
+    """An argparse type for --from and --to (this command line's and the report's)."""
     try:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m metrics", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -44,8 +45,8 @@ def _parser() -> argparse.ArgumentParser:
                    metavar="ID")
     s.add_argument("--district", dest="districts", action="extend", nargs="+", default=[],
                    metavar="NAME")
-    s.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD")
-    s.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD")
+    s.add_argument("--from", dest="date_from", type=iso_date, metavar="YYYY-MM-DD")
+    s.add_argument("--to", dest="date_to", type=iso_date, metavar="YYYY-MM-DD")
     s.add_argument("--json", action="store_true", help="print the contract JSON")
 
     c = commands.add_parser("catalogue", help="the metric catalogue")
@@ -109,7 +110,7 @@ def _table(facts: dict, values: dict, as_of: date, flt: Filter) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     if args.command == "summary":
         return _summary(args)
     if args.markdown:

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-
 import pytest
+from streamlit.testing.v1 import AppTest
 
+from tests.dashboard_fixtures import ROOT, app_env
 from tests.metrics_fixtures import build, contact, offence, referral
-from tests.review_fixtures import AS_OF, INDEX, LATE, day, cmp, M, F, MC, FC
+from tests.review_fixtures import AS_OF, FC, INDEX, LATE, MC, F, M, cmp, day
+
+
+@pytest.fixture
+def app(warehouse, monkeypatch) -> AppTest:
+    """The dashboard under AppTest in local mode, on the requesting module's `warehouse`
+    (not yet run: a test sets query parameters first, or calls .run())."""
+    for name, value in app_env(warehouse).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("OUTCOMES_PSEUDONYM_KEY", raising=False)
+    return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
 
 
 @pytest.fixture

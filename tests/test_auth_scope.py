@@ -24,35 +24,8 @@ from dashboard.pages_catalogue import pages_for
 from dashboard.warehouse import WAREHOUSE_ENV, WarehouseFile
 from metrics import ANALYST, Filter
 from tests.dashboard_fixtures import ROOT, build_demo_warehouse, cursor
+from tests.oidc_deployment import DISTRICT, FORCE, PEOPLE, POLICY
 
-FORCE, DISTRICT = "Thames Valley Police", "Oxford"
-PEOPLE = {
-    "analyst": "a.analyst@force.police.uk",
-    "commissioner": "c.commissioner@pcc.gov.uk",
-    "district_commander": "d.commander@force.police.uk",
-    "viewer": "v.viewer@force.police.uk",
-}
-POLICY = f"""
-[[user]]
-email = "{PEOPLE['analyst']}"
-role = "analyst"
-
-[[user]]
-email = "{PEOPLE['commissioner']}"
-role = "commissioner"
-force = "{FORCE}"
-
-[[user]]
-email = "{PEOPLE['district_commander']}"
-role = "district_commander"
-force = "{FORCE}"
-districts = ["{DISTRICT}"]
-
-[[user]]
-email = "{PEOPLE['viewer']}"
-role = "viewer"
-force = "{FORCE}"
-"""
 
 
 @pytest.fixture(scope="module")
@@ -292,7 +265,7 @@ def test_the_command_lines_take_no_identity_or_scope_so_none_can_be_widened():
     warehouse file itself (who may run them is the file's permissions); neither offers a flag
     that would pick, change or unsuppress an access scope, and the report always suppresses."""
     from dashboard.report.__main__ import parser as report_parser
-    from metrics.__main__ import _parser as metrics_parser
+    from metrics.__main__ import parser as metrics_parser
 
     for prog, flags in {**_flags(metrics_parser()), **_flags(report_parser())}.items():
         assert not {f for f in flags if any(word in f for word in SCOPE_WORDS)}, prog

@@ -22,15 +22,6 @@ def warehouse(tmp_path_factory):
     return build_demo_warehouse(tmp_path_factory.mktemp("dashboard"))
 
 
-@pytest.fixture
-def app(warehouse, monkeypatch):
-    for name, value in app_env(warehouse).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("OUTCOMES_PSEUDONYM_KEY", raising=False)
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    return at
-
-
 def tiles(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 

@@ -20,7 +20,7 @@ def test_funnel_plot_labels_of_neighbouring_schemes_do_not_print_over_each_other
         "value": [0.545, 0.538, 0.631, 0.536, 0.924],
         "outside_95": [True, True, True, True, True],
     })
-    positions = figures._label_positions(points["denominator"], points["value"], points["label"], 650)
+    positions = figures.label_positions(points["denominator"], points["value"], points["label"], 650)
     assert positions[0] != positions[1]  # the two on top of each other go different ways
     # the same geometry as the placer: no two label boxes intersect
     boxes = []

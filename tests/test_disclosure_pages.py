@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 import metrics
 from dashboard.report.build import collect
 from metrics import ANALYST, AccessScope, Filter, disclosure
-from tests.dashboard_fixtures import ROOT, app_env, build_demo_warehouse, cursor
+from tests.dashboard_fixtures import build_demo_warehouse, cursor
 
 FORCE, DISTRICT = "Nottinghamshire Police", "Ashfield"
 
@@ -19,14 +19,6 @@ FORCE, DISTRICT = "Nottinghamshire Police", "Ashfield"
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     return build_demo_warehouse(tmp_path_factory.mktemp("disclosure_pages"))
-
-
-@pytest.fixture
-def app(warehouse, monkeypatch):
-    for name, value in app_env(warehouse).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("OUTCOMES_PSEUDONYM_KEY", raising=False)
-    return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
 
 
 def as_commander(at: AppTest) -> AppTest:

@@ -26,7 +26,7 @@ from dashboard import presentation
 from dashboard.presentation.units import MINUS
 from dashboard.report import build_files
 from metrics import ANALYST, AccessScope, Filter
-from tests.dashboard_fixtures import ROOT, app_env, build_demo_warehouse, cursor
+from tests.dashboard_fixtures import ROOT, build_demo_warehouse, cursor
 
 MEASURE_PAGES = ["overview", "engagement", "onward", "completion", "reoffending"]
 COMMANDER_DISTRICT = ("Nottinghamshire Police", "Ashfield")
@@ -37,13 +37,9 @@ def warehouse(tmp_path_factory):
     return build_demo_warehouse(tmp_path_factory.mktemp("outlets"))
 
 
-def page_tiles(warehouse, monkeypatch, flt: Filter = Filter(), role: str = "analyst") -> dict[str, str]:
+def page_tiles(at: AppTest, flt: Filter = Filter(), role: str = "analyst") -> dict[str, str]:
     """Every tile of the measure pages: title -> the text shown (AppTest, local mode, the
     sidebar's scheme and date filters set as a person would)."""
-    for name, value in app_env(warehouse).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("OUTCOMES_PSEUDONYM_KEY", raising=False)
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
     at.run()
     if role != "analyst":
         force, district = COMMANDER_DISTRICT
@@ -138,11 +134,11 @@ def test_the_units_cover_every_formatter():
     assert presentation.interval(0.853, 0.878, "share") == "95% CI 85.3% to 87.8%"
 
 
-def test_a_commanders_figures_read_the_same_on_the_page_in_the_pdf_and_in_the_spreadsheet(warehouse, monkeypatch):
+def test_a_commanders_figures_read_the_same_on_the_page_in_the_pdf_and_in_the_spreadsheet(warehouse, app):
     force, district = COMMANDER_DISTRICT
     commander = AccessScope("district_commander", forces={force}, districts={district})
     flt = Filter(date_from=date(2024, 10, 1), date_to=date(2025, 12, 31))  # whole quarters: both outlets alike
-    tiles = page_tiles(warehouse, monkeypatch, flt, "district_commander")
+    tiles = page_tiles(app, flt, "district_commander")
     files = build_files(warehouse, commander, flt, "District commander")
     lines, cells = pdf_lines(files["pdf"]), xlsx_measures(files["xlsx"])
     values = metrics.summary(cursor(warehouse), commander, flt)
@@ -161,8 +157,8 @@ def test_a_commanders_figures_read_the_same_on_the_page_in_the_pdf_and_in_the_sp
     assert {"figure", "suppressed", "too_early"} <= states, states
 
 
-def test_an_analysts_figures_read_the_same_on_the_page_and_on_the_command_line(warehouse, monkeypatch):
-    tiles = page_tiles(warehouse, monkeypatch)
+def test_an_analysts_figures_read_the_same_on_the_page_and_on_the_command_line(warehouse, app):
+    tiles = page_tiles(app)
     table = cli_table(warehouse, "--analyst")
     values = metrics.summary(cursor(warehouse), ANALYST, Filter())
     compared, units_seen = 0, set()
@@ -178,9 +174,9 @@ def test_an_analysts_figures_read_the_same_on_the_page_and_on_the_command_line(w
     assert tiles["Median days to first proven reoffence"] == "not reached"
 
 
-def test_a_scheme_without_a_contact_target_says_so_in_every_outlet(warehouse, monkeypatch):
+def test_a_scheme_without_a_contact_target_says_so_in_every_outlet(warehouse, app):
     flt = Filter(schemes=("CAM-HUB",), date_from=date(2024, 10, 1), date_to=date(2025, 12, 31))
-    tiles = page_tiles(warehouse, monkeypatch, flt)
+    tiles = page_tiles(app, flt)
     assert tiles["Contact target met"] == "no target"
     assert tiles["One-year proven reoffending rate"] == "too early"
     files = build_files(warehouse, ANALYST, flt, "Analyst")

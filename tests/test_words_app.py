@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.pages_catalogue import pages_for
 from metrics import BREAKDOWN_LABELS
-from tests.dashboard_fixtures import ROOT, app_env, build_demo_warehouse
+from tests.dashboard_fixtures import build_demo_warehouse
 from tests.words import codes
 
 
@@ -49,11 +49,8 @@ def tables_of_every_page(at: AppTest, role: str) -> tuple[int, list[str]]:
 
 
 @pytest.mark.parametrize("role", ["analyst", "district_commander"])
-def test_no_table_on_any_page_shows_a_raw_code(warehouse, monkeypatch, role):
-    for name, value in app_env(warehouse).items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("OUTCOMES_PSEUDONYM_KEY", raising=False)
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+def test_no_table_on_any_page_shows_a_raw_code(app, role):
+    at = app
     at.run()
     if role != "analyst":
         at.selectbox(key="_preview_role").set_value(role).run()

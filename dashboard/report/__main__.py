@@ -15,16 +15,10 @@ import os
 import socket
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
+from metrics.__main__ import iso_date
 
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -41,9 +35,9 @@ def parser() -> argparse.ArgumentParser:
                    help="scheme id(s); repeat or list several (default: all schemes)")
     p.add_argument("--district", dest="districts", action="extend", nargs="+", default=[], metavar="NAME",
                    help="district(s) where the person was dealt with (default: all)")
-    p.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD",
+    p.add_argument("--from", dest="date_from", type=iso_date, metavar="YYYY-MM-DD",
                    help="referred on or after this date")
-    p.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD", help="referred on or before this date")
+    p.add_argument("--to", dest="date_to", type=iso_date, metavar="YYYY-MM-DD", help="referred on or before this date")
     p.add_argument("--pdf", type=Path, metavar="OUT.pdf", help="write the board report here")
     p.add_argument("--xlsx", type=Path, metavar="OUT.xlsx", help="write the spreadsheet here")
     p.add_argument("--audit-log", type=Path, metavar="PATH",
