@@ -262,6 +262,20 @@ METHOD_NOTES: tuple[str, ...] = (
 
 _UNIT_WORDS = {"share": "share (0–1)", "count": "count", "days": "days", "ratio": "ratio",
                "gbp": "£", "p_value": "p-value"}
+_INTERVAL_WORDS = {"wilson": "Wilson score 95% interval", "difference": "95% interval of the difference"}
+
+
+def definitions() -> list[dict[str, str]]:
+    """The catalogue as a definitions table: one row per metric, in the words every outlet
+    (METRICS.md, the Definitions page, the PDF's methods pages, the spreadsheet) prints."""
+    rows = []
+    for m in CATALOGUE:
+        statistics = [_INTERVAL_WORDS[m.ci]] if m.ci else []
+        statistics += ["p-value"] * bool(m.p_value) + ["reliability flags"] * bool(m.flags)
+        rows.append({"id": m.id, "measure": m.title, "group": m.group, "definition": m.definition,
+                     "numerator": m.numerator or "", "denominator": m.denominator or "",
+                     "unit": _UNIT_WORDS[m.unit], "statistics": ", ".join(statistics)})
+    return rows
 
 
 def markdown() -> str:
@@ -280,17 +294,12 @@ def markdown() -> str:
         lines += [f"## {group.capitalize()}", "",
                   "| id | title | definition | numerator | denominator | unit | statistics |",
                   "|---|---|---|---|---|---|---|"]
-        for m in CATALOGUE:
-            if m.group != group:
+        for row in definitions():
+            if row["group"] != group:
                 continue
-            stats = ", ".join(s for s in (
-                "Wilson 95% CI" if m.ci == "wilson" else "95% CI" if m.ci else "",
-                "p-value" if m.p_value else "",
-                "flags" if m.flags else "",
-            ) if s) or "–"
             lines.append(
-                f"| `{m.id}` | {m.title} | {m.definition} | {m.numerator or '–'} | "
-                f"{m.denominator or '–'} | {_UNIT_WORDS[m.unit]} | {stats} |")
+                f"| `{row['id']}` | {row['measure']} | {row['definition']} | {row['numerator'] or '–'} | "
+                f"{row['denominator'] or '–'} | {row['unit']} | {row['statistics'] or '–'} |")
         lines.append("")
     lines += ["## How the definitions are applied", ""]
     lines += [f"- {note}" for note in METHOD_NOTES]

@@ -120,8 +120,9 @@ def matched_comparison(n_t, r_t, n_c, r_c) -> dict:
         return out
     w = n_t[matched] / big_n
     p_cs = r_c[matched] / n_c[matched]
-    p_c = float(np.sum(w * p_cs))
-    variance = float(np.sum(w * w * p_cs * (1 - p_cs) / n_c[matched]))
+    # exactly rounded sums (math.fsum): the figure does not depend on the order of the strata
+    p_c = math.fsum(w * p_cs)
+    variance = math.fsum(w * w * p_cs * (1 - p_cs) / n_c[matched])
     out.update(p_c=p_c, comparison_variance=variance)
     out.update(rate_difference(int(r_t[matched].sum()), int(big_n), p_c, variance))
     return out

@@ -347,12 +347,7 @@ def data_quality(con, scope: AccessScope, flt: Filter | None = None) -> dict[str
 
 
 def catalogue_frame() -> pd.DataFrame:
-    """The metric catalogue as a table, for the Definitions page and the report appendix."""
-    from metrics.catalogue import CATALOGUE
+    """The metric catalogue as a table, for the Definitions page."""
+    from metrics.catalogue import definitions
 
-    return pd.DataFrame([{
-        "id": m.id, "measure": m.title, "definition": m.definition, "numerator": m.numerator or "",
-        "denominator": m.denominator or "", "unit": m.unit,
-        "interval": {"wilson": "Wilson 95%", "difference": "95% (difference)"}.get(m.ci, ""),
-        "p-value": "yes" if m.p_value else "",
-    } for m in CATALOGUE])
+    return pd.DataFrame(definitions()).drop(columns="group")

@@ -319,3 +319,35 @@ def test_text_a_spreadsheet_would_read_as_a_formula_is_prefixed(text):
 @pytest.mark.parametrize("text", ["Druglink", "#Citadel", "55+", "2023-Q1", "under 18", "", "–"])
 def test_ordinary_text_is_written_unchanged(text):
     assert neutralise(text) == text
+
+
+def structure(content: bytes) -> list[tuple[str, str | None]]:
+    """The tagged PDF's structure elements, in order: (type, alt text)."""
+
+    found = []
+
+    def walk(node):
+        node = node.get_object()
+        if "/S" in node:
+            found.append((str(node["/S"]), node.get("/Alt")))
+        kids = node.get("/K")
+        kids = kids.get_object() if kids is not None else []
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if isinstance(kid.get_object(), dict):
+                walk(kid)
+
+    walk(pypdf.PdfReader(io.BytesIO(content)).trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+def test_the_pdf_is_tagged_and_every_chart_has_its_text_alternative(demo, demo_files):
+    from dashboard.report.build import collect
+    from dashboard.report.charts import build_charts
+
+    charts = build_charts(collect(cursor(demo), ANALYST, DEMO_FILTER, generated_by="Analyst"))
+    elements = structure(demo_files["pdf"])
+    figures = [alt for kind, alt in elements if kind == "/Figure"]
+    assert len(figures) == len(charts) >= 5
+    assert sorted(figures) == sorted(chart.alt for chart in charts.values())
+    assert all(alt.startswith("Chart: ") and "tables of this report" in alt for alt in figures)
+    assert {"/H1", "/Table", "/TH", "/TD"} <= {kind for kind, _ in elements}

@@ -37,6 +37,15 @@ class Chart:
     def height(self) -> int:
         return int(self.figure.layout.height or 360)
 
+    @property
+    def alt(self) -> str:
+        """The chart's text alternative in the tagged PDF: what it shows, its caption, and where
+        its numbers are in words (every charted figure is also in the report's tables)."""
+        title = self.figure.layout.title.text or "Chart"
+        parts = [f"Chart: {title}.", self.caption.strip(),
+                 "The figures it draws are in the tables of this report."]
+        return " ".join(part for part in parts if part)
+
 
 def _print_look(fig: go.Figure, width: int) -> go.Figure:
     """Paper has no hover: keep the figure as built, pin fonts the PDF renderer has, and

@@ -21,22 +21,19 @@ from dashboard.report.build import (
     COMPARISON_IDS, DIMENSIONS, HEADLINE_IDS, REOFFENDING_IDS, SCHEME_TABLE_IDS, SUPPORT_IDS, ReportData,
 )
 from dashboard.report.charts import SvgRenderer, build_charts, render_svgs
-from metrics import BY_ID
-from metrics.catalogue import GROUPS
+from metrics.catalogue import GROUPS, definitions
 
 TEMPLATES = Path(__file__).parent / "templates"
 GROUP_TITLES = {"support": "Support and progress", "reoffending": "Reoffending",
                 "comparison": "Cohort comparison", "uncertainty": "Honest uncertainty", "cost": "Cost"}
-STATISTICS = {"wilson": "Wilson score 95% interval", "difference": "95% interval of the difference"}
-
-
 def html(data: ReportData, svgs: dict[str, str], captions: dict[str, str] | None = None,
-         widths: dict[str, str] | None = None) -> str:
+         widths: dict[str, str] | None = None, alts: dict[str, str] | None = None) -> str:
     """The report as one HTML document (charts as SVG data: URLs)."""
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     charts = {key: {"src": "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii"),
-                    "caption": (captions or {}).get(key, ""), "width": (widths or {}).get(key, "full")}
+                    "caption": (captions or {}).get(key, ""), "width": (widths or {}).get(key, "full"),
+                    "alt": (alts or {}).get(key, "")}
               for key, svg in svgs.items()}
     return environment.get_template("report.html").render(
         data=data, charts=charts,
@@ -61,8 +58,11 @@ def pdf_bytes(data: ReportData, renderer: SvgRenderer | None = None) -> bytes:
     charts = build_charts(data)
     svgs = renderer.render(charts) if renderer else render_svgs(charts)
     document = html(data, svgs, captions={k: c.caption for k, c in charts.items()},
-                    widths={k: "half" if c.width < 500 else "full" for k, c in charts.items()})
-    return weasyprint.HTML(string=document, base_url=str(TEMPLATES), url_fetcher=_local_fetcher()).write_pdf()
+                    widths={k: "half" if c.width < 500 else "full" for k, c in charts.items()},
+                    alts={k: c.alt for k, c in charts.items()})
+    # tagged (PDF/UA-1): headings, tables and figures in a structure tree, each chart with its alt text
+    return weasyprint.HTML(string=document, base_url=str(TEMPLATES), url_fetcher=_local_fetcher()).write_pdf(
+        pdf_variant="pdf/ua-1")
 
 
 def _local_fetcher():
@@ -100,17 +100,7 @@ def _quality_tables(data: ReportData) -> dict | None:
 
 
 def _definitions() -> list[dict]:
-    groups = []
-    for group in GROUPS:
-        entries = []
-        for metric in (m for m in BY_ID.values() if m.group == group):
-            statistics = [STATISTICS[metric.ci]] if metric.ci else []
-            if metric.p_value:
-                statistics.append("p-value")
-            if metric.flags:
-                statistics.append("reliability flags")
-            entries.append({"title": metric.title, "id": metric.id, "definition": metric.definition,
-                            "numerator": metric.numerator, "denominator": metric.denominator,
-                            "statistics": ", ".join(statistics).capitalize() if statistics else ""})
-        groups.append({"title": GROUP_TITLES.get(group, group.capitalize()), "metrics": entries})
-    return groups
+    rows = definitions()
+    return [{"title": GROUP_TITLES.get(group, group.capitalize()),
+             "metrics": [dict(row, title=row["measure"], statistics=row["statistics"].capitalize())
+                         for row in rows if row["group"] == group]} for group in GROUPS]

@@ -22,7 +22,7 @@ from dashboard import presentation
 from dashboard.presentation import FLAG_TEXT, Situation
 from dashboard.report.build import COMPARISON_IDS, DIMENSIONS, HEADLINE_IDS, REOFFENDING_IDS, ReportData
 from metrics import BY_ID, MetricValue
-from metrics.catalogue import CATALOGUE, RELIABILITY_RULE
+from metrics.catalogue import CATALOGUE, RELIABILITY_RULE, definitions
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                     "nan_inf_to_errors": False, "in_memory": True}
@@ -260,24 +260,20 @@ def _comparison(sheet: SafeSheet, data: ReportData) -> None:
 
 
 def _definitions(sheet: SafeSheet, data: ReportData) -> None:
-    columns = ["id", "measure", "group", "unit", "definition", "numerator", "denominator", "interval",
-               "p-value", "reliability flags"]
-    sheet.header(0, columns)
-    for row, metric in enumerate(CATALOGUE, start=1):
-        for col, text in enumerate([
-            metric.id, metric.title, metric.group, metric.unit, metric.definition, metric.numerator or "",
-            metric.denominator or "", {"wilson": "Wilson 95%", "difference": "95% (difference)"}.get(metric.ci, ""),
-            "yes" if metric.p_value else "", "yes" if metric.flags else "",
-        ]):
-            sheet.text(row, col, text)
+    rows = definitions()
+    columns = list(rows[0])
+    sheet.header(0, [presentation.column(c) for c in columns])
+    for row, entry in enumerate(rows, start=1):
+        for col, name in enumerate(columns):
+            sheet.text(row, col, entry[name])
     row = len(CATALOGUE) + 2
     notes = [("Reliability flags", RELIABILITY_RULE),
              ("Disclosure control", data.suppression_note)]
     for label, text in notes:
         sheet.text(row, 0, label, "bold")
-        sheet.text(row, 4, text, "wrap")
+        sheet.text(row, 3, text, "wrap")
         row += 1
-    sheet.finish(max_width=40, wrap={4: 70, 5: 30, 6: 30})
+    sheet.finish(max_width=40, wrap={3: 70, 4: 30, 5: 30})
 
 
 def _data_quality(sheet: SafeSheet, data: ReportData) -> None:
