@@ -1,12 +1,16 @@
 """Diversion Outcomes: the front door. Page config, sign-in, this viewer's pages."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard import media, session
 from dashboard.incident import incident_guard
 from dashboard.pages_catalogue import PAGES_DIR, pages_for
 
-st.set_page_config(page_title="Diversion Outcomes", page_icon=":material/insights:", layout="wide")
+# The favicon is served from this server (a material icon would be fetched from an outside font host)
+FAVICON = Path(__file__).parent / "dashboard" / "static" / "favicon.png"
+st.set_page_config(page_title="Diversion Outcomes", page_icon=str(FAVICON), layout="wide")
 media.serve_exports_once()  # export files are fetchable once, briefly (see dashboard/media.py)
 
 viewer = session.sign_in()  # stops the script with a sign-in or refusal page when needed

@@ -19,6 +19,19 @@ from tests.words import problems
 pytestmark = pytest.mark.browser
 
 
+def recording(page) -> list[str]:
+    """Every request the page makes, as scheme://host:port (filled in as it goes)."""
+    from urllib.parse import urlsplit
+
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append("{0.scheme}://{0.netloc}".format(urlsplit(request.url))))
+    return seen
+
+
+def outside(requests: list[str]) -> set[str]:
+    return {r for r in requests if not r.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:"))}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     warehouse = build_demo_warehouse(tmp_path_factory.mktemp("words"))
@@ -57,6 +70,7 @@ def read_every_page(page, role: str) -> dict[str, str]:
 def test_the_analyst_reads_plain_words_on_every_page(server):
     url, browser = server
     page = new_page(browser, viewport={"width": 1440, "height": 1000})
+    requests = recording(page)
     try:
         page.goto(url)
         wait_for_app(page)
@@ -64,6 +78,8 @@ def test_the_analyst_reads_plain_words_on_every_page(server):
     finally:
         page.context.close()
     assert len(texts) == len(pages_for("analyst"))
+    # nothing is asked of another host: fonts, favicon, scripts all come from this server
+    assert len(requests) > 20 and outside(requests) == set(), sorted(outside(requests))
     found = problems(texts, unsuppressed=True)
     assert not found, "\n".join(found)
     # the demo's own readings: schemes without a contact target say so, the funnel's completed
@@ -78,6 +94,7 @@ def test_the_analyst_reads_plain_words_on_every_page(server):
 def test_a_district_commander_reads_plain_words_on_every_page(server):
     url, browser = server
     page = new_page(browser, viewport={"width": 1440, "height": 1000})
+    requests = recording(page)
     try:
         page.goto(url)
         wait_for_app(page)
@@ -88,5 +105,6 @@ def test_a_district_commander_reads_plain_words_on_every_page(server):
     finally:
         page.context.close()
     assert len(texts) == len(pages_for("district_commander"))
+    assert len(requests) > 20 and outside(requests) == set(), sorted(outside(requests))
     found = problems(texts, unsuppressed=False)
     assert not found, "\n".join(found)
