@@ -3,10 +3,13 @@ Streamlit server configured like a deployment, with tests/oidc_mock.py as the pr
 
 from __future__ import annotations
 
+import secrets
+from contextlib import contextmanager
 from pathlib import Path
 
 from dashboard import audit
-from tests.browser import PATIENCE, new_page
+from pipelines.ingest import ingest
+from tests.browser import PATIENCE, ROOT, chromium, new_page, streamlit_server
 from tests.oidc_mock import MockOIDCProvider
 
 FORCE, DISTRICT, OTHER_DISTRICT = "Thames Valley Police", "Oxford", "Reading"
@@ -68,3 +71,34 @@ def settle(page) -> None:
     """Wait until Streamlit has finished running the script (any page, including refusals)."""
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=180_000)
     page.wait_for_timeout(500)
+
+
+@contextmanager
+def deployed(root: Path, deployment_class=Deployment, **extra):
+    """The bundled sample served like a deployment: sign-in through the mock provider, the
+    access policy POLICY in root/access_policy.toml, an audit log; yields deployment_class(url,
+    idp, audit log, browser, **extra)."""
+    warehouse = root / "warehouse.duckdb"
+    assert ingest(ROOT / "sample_data" / "demo", warehouse, bundled_sample=True).status == "ok"
+    policy = root / "access_policy.toml"
+    policy.write_text(POLICY)
+    audit_log = root / "audit" / "audit.log"
+    with MockOIDCProvider() as idp:
+        secrets_file = root / "secrets.toml"
+        secrets_file.write_text(
+            f'warehouse_path = "{warehouse}"\n'
+            f'access_policy_path = "{policy}"\n'
+            f'audit_log_path = "{audit_log}"\n'
+            "[auth]\n"
+            'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+            f'cookie_secret = "{secrets.token_urlsafe(32)}"\n'
+            f'client_id = "{idp.client_id}"\n'
+            f'client_secret = "{idp.client_secret}"\n'
+            f'server_metadata_url = "{idp.metadata_url}"\n'
+        )
+        env = {"STREAMLIT_SECRETS_FILES": str(secrets_file), "HOME": str(root),
+               "OUTCOMES_ACCESS_POLICY": "", "OUTCOMES_AUDIT_LOG": "", "OUTCOMES_WAREHOUSE": "",
+               "OUTCOMES_ALLOW_UNAUTHENTICATED_LOCAL": ""}
+        with streamlit_server(env=env, cwd=root) as url, chromium() as browser:
+            idp.redirect_uris = {f"{url}/oauth2callback"}  # as a real provider pins it
+            yield deployment_class(url, idp, audit_log, browser, **extra)

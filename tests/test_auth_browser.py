@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import secrets
 import time
 from pathlib import Path
 
@@ -19,39 +18,15 @@ import openpyxl
 import pytest
 
 from dashboard.pages_catalogue import pages_for
-from pipelines.ingest import ingest
-from tests.browser import ARTIFACTS, PATIENCE, ROOT, chromium, new_page, streamlit_server, wait_for_app
-from tests.oidc_deployment import DISTRICT, FORCE, PEOPLE, POLICY, Deployment, settle
-from tests.oidc_mock import MockOIDCProvider
+from tests.browser import ARTIFACTS, PATIENCE, new_page, wait_for_app
+from tests.oidc_deployment import DISTRICT, FORCE, PEOPLE, deployed, settle
 
 pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
-    root = tmp_path_factory.mktemp("deployment")
-    warehouse = root / "warehouse.duckdb"
-    assert ingest(ROOT / "sample_data" / "demo", warehouse, bundled_sample=True).status == "ok"
-    (root / "access_policy.toml").write_text(POLICY)
-    audit_log = root / "audit" / "audit.log"
-    with MockOIDCProvider() as idp:
-        secrets_file = root / "secrets.toml"
-        secrets_file.write_text(
-            f'warehouse_path = "{warehouse}"\n'
-            f'access_policy_path = "{root / "access_policy.toml"}"\n'
-            f'audit_log_path = "{audit_log}"\n'
-            "[auth]\n"
-            'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
-            f'cookie_secret = "{secrets.token_urlsafe(32)}"\n'
-            f'client_id = "{idp.client_id}"\n'
-            f'client_secret = "{idp.client_secret}"\n'
-            f'server_metadata_url = "{idp.metadata_url}"\n'
-        )
-        env = {"STREAMLIT_SECRETS_FILES": str(secrets_file), "HOME": str(root),
-               "OUTCOMES_ACCESS_POLICY": "", "OUTCOMES_AUDIT_LOG": "", "OUTCOMES_WAREHOUSE": "",
-               "OUTCOMES_ALLOW_UNAUTHENTICATED_LOCAL": ""}
-        with streamlit_server(env=env, cwd=root) as url, chromium() as browser:
-            idp.redirect_uris = {f"{url}/oauth2callback"}  # as a real provider pins it
-            yield Deployment(url, idp, audit_log, browser)
+    with deployed(tmp_path_factory.mktemp("deployment")) as running:
+        yield running
 
 
 def nav_titles(page) -> list[str]:

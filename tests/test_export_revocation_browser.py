@@ -7,7 +7,6 @@ download. No table offers a CSV download of its own (client.disableDataExport).
 
 from __future__ import annotations
 
-import secrets
 import time
 import urllib.error
 import urllib.request
@@ -15,10 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.ingest import ingest
-from tests.browser import PATIENCE, ROOT, chromium, streamlit_server, wait_for_app
-from tests.oidc_deployment import PEOPLE, POLICY, Deployment, settle
-from tests.oidc_mock import MockOIDCProvider
+from tests.browser import PATIENCE, wait_for_app
+from tests.oidc_deployment import PEOPLE, POLICY, Deployment, deployed, settle
 
 pytestmark = pytest.mark.browser
 BUILD_TIMEOUT = 180_000  # ms: the PDF starts a headless Chromium of its own
@@ -37,30 +34,8 @@ class RevocationDeployment(Deployment):
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
     root = tmp_path_factory.mktemp("revocation")
-    warehouse = root / "warehouse.duckdb"
-    assert ingest(ROOT / "sample_data" / "demo", warehouse, bundled_sample=True).status == "ok"
-    policy = root / "access_policy.toml"
-    policy.write_text(POLICY)
-    audit_log = root / "audit" / "audit.log"
-    with MockOIDCProvider() as idp:
-        secrets_file = root / "secrets.toml"
-        secrets_file.write_text(
-            f'warehouse_path = "{warehouse}"\n'
-            f'access_policy_path = "{policy}"\n'
-            f'audit_log_path = "{audit_log}"\n'
-            "[auth]\n"
-            'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
-            f'cookie_secret = "{secrets.token_urlsafe(32)}"\n'
-            f'client_id = "{idp.client_id}"\n'
-            f'client_secret = "{idp.client_secret}"\n'
-            f'server_metadata_url = "{idp.metadata_url}"\n'
-        )
-        env = {"STREAMLIT_SECRETS_FILES": str(secrets_file), "HOME": str(root),
-               "OUTCOMES_ACCESS_POLICY": "", "OUTCOMES_AUDIT_LOG": "", "OUTCOMES_WAREHOUSE": "",
-               "OUTCOMES_ALLOW_UNAUTHENTICATED_LOCAL": ""}
-        with streamlit_server(env=env, cwd=root) as url, chromium() as browser:
-            idp.redirect_uris = {f"{url}/oauth2callback"}
-            yield RevocationDeployment(url, idp, audit_log, browser, policy)
+    with deployed(root, RevocationDeployment, policy=root / "access_policy.toml") as running:
+        yield running
 
 
 def export_button(page, label: str):
