@@ -21,6 +21,15 @@ def situation(ctx) -> Situation:
     return Situation(**data.selection_facts(ctx.warehouse, ctx.scope, ctx.filter))
 
 
+def chart(fig, key: str, target=None) -> None:
+    """A chart with its text alternative, and the data behind it in a table that a keyboard and
+    a screen reader reach (dashboard.presentation.charts reads both from the figure)."""
+    target = target or st
+    target.plotly_chart(fig, key=key, alt=presentation.chart_alt(fig))
+    with target.expander("Data behind this chart"):
+        st.dataframe(presentation.chart_table(fig), hide_index=True)
+
+
 def tile(shown: Shown, column=None) -> None:
     target = column or st
     target.metric(shown.title, shown.text, help=shown.tooltip, border=True)
@@ -60,7 +69,7 @@ def compare_by(ctx, metric_ids: list[str], key: str, default: str = "scheme") ->
             fig = figures.figure_rate_by_cohort(rows, title, COMPARE_BY[by])
         else:
             fig = figures.figure_value_by_cohort(rows, title, COMPARE_BY[by], figures.AXIS_TITLES[unit])
-        st.plotly_chart(fig, key=f"{key}_{metric_id}_{by}")
+        chart(fig, f"{key}_{metric_id}_{by}")
     with st.expander("The numbers behind these charts"):
         st.dataframe(table(frame), hide_index=True)
 

@@ -16,7 +16,7 @@ reasons = data.exit_reasons(ctx.warehouse, ctx.scope, ctx.filter)
 if reasons.empty:
     st.info("No exits for this selection.")
 else:
-    st.plotly_chart(figures.figure_counts(reasons, "exit_reason", "exits", "Exit reasons", "exits",
-                                          colour="counted_in_completion"), key="reasons")
+    display.chart(figures.figure_counts(reasons, "exit_reason", "exits", "Exit reasons", "exits",
+                                          colour="counted_in_completion"), "reasons")
 
 display.compare_by(ctx, ["completion_rate", "retention_beyond_planned_rate"], key="completion")

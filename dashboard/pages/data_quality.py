@@ -11,8 +11,8 @@ quality = data.data_quality(ctx.warehouse, ctx.scope, ctx.filter)
 st.subheader("Rows per extract")
 st.dataframe(display.counts_table(quality["extracts"]), hide_index=True)
 if not quality["quarantine"].empty:
-    st.plotly_chart(figures.figure_counts(quality["quarantine"], "file", "rows", "Quarantined rows by file and reason",
-                                          "rows", colour="reason"), key="quarantine")
+    display.chart(figures.figure_counts(quality["quarantine"], "file", "rows", "Quarantined rows by file and reason",
+                                          "rows", colour="reason"), "quarantine")
     st.subheader("Quarantined rows")
     st.dataframe(display.counts_table(quality["quarantine_rows"]), hide_index=True)
 else:

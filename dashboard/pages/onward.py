@@ -17,8 +17,8 @@ if agencies.empty:
 else:
     long = agencies.melt(id_vars="agency_type", value_vars=["accepted", "declined", "pending", "not_known"],
                          var_name="outcome", value_name="referrals")
-    st.plotly_chart(figures.figure_counts(long, "agency_type", "referrals", "Onward referrals by agency type",
-                                          "onward referrals", colour="outcome"), key="agencies")
+    display.chart(figures.figure_counts(long, "agency_type", "referrals", "Onward referrals by agency type",
+                                          "onward referrals", colour="outcome"), "agencies")
     st.caption("Funded places: education, training and employment places paid for by the scheme.")
     st.dataframe(display.counts_table(agencies), hide_index=True)
 

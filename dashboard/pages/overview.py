@@ -12,13 +12,13 @@ display.tiles(results, ["referrals", "engagement_rate", "attendance_rate", "comp
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(figures.figure_funnel(presentation.funnel_stages(results)), key="funnel")
+    display.chart(figures.figure_funnel(presentation.funnel_stages(results)), "funnel")
     st.caption("Engaged: referrals with at least one attended contact, of all referred. Completed: exits "
                "recorded as completed, of the exits counted toward completion (transfers, moves and deaths, "
                "and open referrals, are left out), as in the completion tile.")
 with right:
     trend = data.breakdown(ctx.warehouse, ctx.scope, ctx.filter, "intake_quarter", ["completion_rate"])
-    st.plotly_chart(figures.figure_trend(display.cells(trend, "completion_rate"),
-                                         "Completion rate by intake quarter"), key="trend")
+    display.chart(figures.figure_trend(display.cells(trend, "completion_rate"),
+                                         "Completion rate by intake quarter"), "trend")
 
 display.compare_by(ctx, ["engagement_rate", "completion_rate"], key="overview")

@@ -23,16 +23,16 @@ rows = pd.DataFrame([
     {"label": "Comparison (matched)", **asdict(results["matched_comparison_rate"])},
     {"label": "Comparison (raw)", **asdict(results["comparison_reoffending_rate"])},
 ])
-left.plotly_chart(figures.figure_comparison(rows), key="comparison")
+display.chart(figures.figure_comparison(rows), "comparison", left)
 curves = data.survival_curves(ctx.warehouse, ctx.scope, ctx.filter)
-right.plotly_chart(figures.figure_survival(curves[curves["group"] != "selected"]), key="km")
+display.chart(figures.figure_survival(curves[curves["group"] != "selected"]), "km", right)
 display.tiles(results, ["rate_difference", "matched_participants", "unmatched_participants",
                         "comparison_eligible", "logrank_p_value", "people_needed", "time_to_reoffence"])
 
 st.subheader("Before and after")
 left, right = st.columns([1, 2])
-left.plotly_chart(figures.figure_pre_post(results["prior_offences_per_person"].value,
-                                          results["reoffences_per_person"].value), key="prepost")
+display.chart(figures.figure_pre_post(results["prior_offences_per_person"].value,
+                                          results["reoffences_per_person"].value), "prepost", left)
 with right:
     display.tiles(results, ["prior_offences_per_person", "pre_post_change"], per_row=2)
     st.caption("Before-and-after changes partly reflect regression to the mean: people are often referred "

@@ -24,15 +24,13 @@ funnel = data.completion_funnel_plot(ctx.warehouse, ctx.scope, ctx.filter)
 if funnel["points"].empty:
     st.info("No completed or unsuccessful exits for this selection.")
 else:
-    st.plotly_chart(figures.figure_funnel_plot(funnel["points"], funnel["limits"], funnel["overall"]),
-                    key="funnel_plot")
+    display.chart(figures.figure_funnel_plot(funnel["points"], funnel["limits"], funnel["overall"]), "funnel_plot")
     st.caption("A scheme outside the dotted 99.8% limits differs from the all-scheme rate by more than "
                "chance would usually explain; inside the dashed 95% limits, the difference may be chance.")
 
 left, right = st.columns(2)
 for column, metric_id in ((left, "cost_per_referral"), (right, "cost_per_completion")):
-    column.plotly_chart(figures.figure_value_by_cohort(display.cells(costs, metric_id),
-                                                       BY_ID[metric_id].title, "Scheme", "£"),
-                        key=metric_id)
+    display.chart(figures.figure_value_by_cohort(display.cells(costs, metric_id),
+                                                       BY_ID[metric_id].title, "Scheme", "£"), metric_id, column)
 
 display.compare_by(ctx, ["completion_rate", "engagement_rate"], key="schemes")
