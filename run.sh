@@ -41,9 +41,24 @@ setup_python() {
   fi
 }
 
+setup_node() {
+  # axe-core for the browser tests' accessibility checks, exactly as tests/axe/package-lock.json
+  # pins it (integrity hash included); only when npm is there and the lock changed.
+  command -v npm >/dev/null 2>&1 || { echo "npm not found: the accessibility checks will fail" >&2; return 0; }
+  local stamp=tests/axe/node_modules/.lock.sha256
+  local wanted
+  wanted=$(sha256sum tests/axe/package-lock.json | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    echo "Installing axe-core from tests/axe/package-lock.json"
+    npm ci --prefix tests/axe --no-audit --no-fund --loglevel=error >/dev/null
+    echo "$wanted" > "$stamp"
+  fi
+}
+
 setup() {
   setup_debian
   setup_python
+  setup_node
 }
 
 case "${1:-}" in

@@ -155,3 +155,19 @@ def listening_addresses(port: int) -> set[str]:
             words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
             found.add(socket.inet_ntop(socket.AF_INET if width == 8 else socket.AF_INET6, words))
     return found
+
+
+AXE = ROOT / "tests" / "axe" / "node_modules" / "axe-core" / "axe.min.js"  # ./run.sh installs it (npm ci)
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's WCAG 2.0/2.1/2.2 A and AA violations on the page as it stands:
+    [{id, impact, help, targets}]."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async (tags) => {
+        const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+        return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                            targets: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
+    }""", WCAG_TAGS)
